@@ -1,0 +1,77 @@
+"""Runtime configuration shared by ingestion, dbt wrappers and the ML step.
+
+Everything is read from environment variables (optionally from `.env`, which
+`run_daily.sh` sources) so that cron, CI and a developer's shell configure the
+pipeline the same way.  Paths are resolved to absolute paths here once, because
+dbt-duckdb resolves a relative `path` against the working directory while dlt
+resolves it against the pipeline folder: one absolute path keeps both on the same
+file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Upstream endpoints (production defaults; the simulator prints overrides).
+DEFAULT_TEPCO_BASE_URL = "https://www.tepco.co.jp/forecast/html/images"
+DEFAULT_OPEN_METEO_ARCHIVE_URL = "https://archive-api.open-meteo.com/v1/archive"
+DEFAULT_OPEN_METEO_FORECAST_URL = "https://api.open-meteo.com/v1/forecast"
+#: TEPCO answers 403 to the default `python-requests/x.y` agent.
+DEFAULT_USER_AGENT = "energy-forecast-jp/0.1 (+https://github.com/; demand forecasting research)"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def data_dir() -> Path:
+    """Folder for everything the pipeline writes locally (warehouse, logs, quarantine)."""
+    return Path(_env("ENERGY_DATA_DIR", str(REPO_ROOT / "data"))).expanduser().resolve()
+
+
+def duckdb_path() -> Path:
+    """The DuckDB warehouse file: `ENERGY_DUCKDB_PATH`, default `<data dir>/warehouse.duckdb`."""
+    return Path(_env("ENERGY_DUCKDB_PATH", str(data_dir() / "warehouse.duckdb"))).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How we talk to upstream servers."""
+
+    user_agent: str = field(default_factory=lambda: _env("ENERGY_USER_AGENT", DEFAULT_USER_AGENT))
+    timeout_s: float = field(default_factory=lambda: float(_env("ENERGY_HTTP_TIMEOUT_S", "30")))
+    max_attempts: int = field(default_factory=lambda: int(_env("ENERGY_HTTP_MAX_ATTEMPTS", "5")))
+    backoff_factor: float = field(default_factory=lambda: float(_env("ENERGY_HTTP_BACKOFF_S", "1")))
+    backoff_max_s: float = field(default_factory=lambda: float(_env("ENERGY_HTTP_BACKOFF_MAX_S", "30")))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All ingestion settings, resolved once per run."""
+
+    tepco_base_url: str = field(default_factory=lambda: _env("TEPCO_BASE_URL", DEFAULT_TEPCO_BASE_URL).rstrip("/"))
+    open_meteo_archive_url: str = field(
+        default_factory=lambda: _env("OPEN_METEO_ARCHIVE_URL", DEFAULT_OPEN_METEO_ARCHIVE_URL)
+    )
+    open_meteo_forecast_url: str = field(
+        default_factory=lambda: _env("OPEN_METEO_FORECAST_URL", DEFAULT_OPEN_METEO_FORECAST_URL)
+    )
+    area: str = field(default_factory=lambda: _env("ENERGY_AREA", "tokyo"))
+    target: str = field(default_factory=lambda: _env("ENERGY_TARGET", "dev"))
+    data_dir: Path = field(default_factory=data_dir)
+    duckdb_path: Path = field(default_factory=duckdb_path)
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return Path(_env("ENERGY_QUARANTINE_DIR", str(self.data_dir / "quarantine"))).resolve()
+
+    @property
+    def pipelines_dir(self) -> Path:
+        """dlt's local working state; kept beside the warehouse, not in ~/.dlt."""
+        return Path(_env("ENERGY_DLT_PIPELINES_DIR", str(self.data_dir / "dlt_pipelines"))).resolve()

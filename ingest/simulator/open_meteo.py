@@ -1,0 +1,309 @@
+"""Open-Meteo archive and forecast endpoints answered from stored archive responses.
+
+The stored files are observations, so the simulated forecast is an *oracle*: it
+returns what actually happened, optionally blurred by seeded AR(1) noise whose
+size follows JMA's published day-by-day temperature verification for Kanto.  That
+lets the ML step be evaluated with realistic (or perfect) weather inputs, and lets
+a test pin the exact numbers (same seed, point and as_of → same answer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import threading
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.simulator.faults import FaultSet
+
+SCOPE = "open_meteo"
+TIMEZONE = "Asia/Tokyo"
+MATCH_DEGREES = 0.05
+MAX_PAST_DAYS = 92
+MAX_FORECAST_DAYS = 16
+#: Variables that receive forecast noise (°C quantities).
+NOISY_VARIABLES = ("temperature_2m", "apparent_temperature")
+#: Parameters real Open-Meteo accepts but the simulator does not emulate: fail loudly
+#: rather than silently answer something different from upstream.
+_UNSUPPORTED = {
+    "start_date": "forecast",
+    "end_date": "forecast",
+    "start_hour": None,
+    "end_hour": None,
+    "timeformat": None,
+    "temperature_unit": None,
+    "precipitation_unit": None,
+    "daily": None,
+    "current": None,
+    "minutely_15": None,
+}
+_HEAD_RE = re.compile(r'"latitude":\s*(-?[\d.]+)\s*,\s*"longitude":\s*(-?[\d.]+)')
+
+
+class OpenMeteoError(Exception):
+    """A 400 answer; ``reason`` goes into Open-Meteo's ``{"error": true, "reason": …}``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def lead_sigma(lead_day: int) -> float:
+    """Std (°C) of a temperature forecast error ``lead_day`` days ahead (1 = as_of itself).
+
+    JMA's verification of Kanto point forecasts: about 1 °C on day 1, 1.5 °C on days
+    2-5, 1.8 °C on day 6, 2.1 °C on day 7; beyond a week skill is close to climatology,
+    taken as 3 °C.
+    """
+    if lead_day <= 1:
+        return 1.0
+    if lead_day <= 5:
+        return 1.5
+    return {6: 1.8, 7: 2.1}.get(lead_day, 3.0)
+
+
+def forecast_noise(seed: int, point: str, as_of: dt.date, rho: float, hours: int = MAX_FORECAST_DAYS * 24) -> np.ndarray:
+    """Noise for the hours from ``as_of`` 00:00 on: AR(1) with unit marginal std × lead sigma.
+
+    Always drawn for the full 16 days, so the noise of an hour does not depend on how
+    many days a request asked for.
+    """
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(point.encode()), as_of.toordinal()])
+    shocks = rng.standard_normal(hours)
+    unit = np.empty(hours)
+    unit[0] = shocks[0]
+    scale = math.sqrt(max(0.0, 1.0 - rho * rho))
+    for t in range(1, hours):
+        unit[t] = rho * unit[t - 1] + scale * shocks[t]
+    sigma = np.array([lead_sigma(t // 24 + 1) for t in range(hours)])
+    return unit * sigma
+
+
+@dataclass
+class PointSeries:
+    """All stored hours of one point, merged across its yearly files."""
+
+    name: str
+    meta: dict[str, Any]
+    units: dict[str, str]
+    index: dict[str, int]
+    values: dict[str, list[Any]]
+
+
+class OpenMeteoStore:
+    """The stored ``open_meteo/archive/<point>_<YYYY>.json`` files, loaded lazily."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / "open_meteo" / "archive"
+        self._lock = threading.Lock()
+        self._coords: dict[str, tuple[float, float]] | None = None
+        self._series: dict[str, PointSeries] = {}
+
+    def _files(self, name: str) -> list[Path]:
+        return sorted(p for p in self.root.glob(f"{name}_*.json") if p.stem.rsplit("_", 1)[0] == name)
+
+    def coordinates(self) -> dict[str, tuple[float, float]]:
+        """Point name → (latitude, longitude), read from the head of each point's first file."""
+        with self._lock:
+            if self._coords is None:
+                coords: dict[str, tuple[float, float]] = {}
+                for path in sorted(self.root.glob("*_*.json")):
+                    name = path.stem.rsplit("_", 1)[0]
+                    if name in coords:
+                        continue
+                    with path.open(encoding="utf-8") as fh:
+                        m = _HEAD_RE.search(fh.read(400))
+                    if m:
+                        coords[name] = (float(m[1]), float(m[2]))
+                    else:
+                        doc = json.loads(path.read_text(encoding="utf-8"))
+                        coords[name] = (float(doc["latitude"]), float(doc["longitude"]))
+                self._coords = coords
+            return self._coords
+
+    def match(self, latitude: float, longitude: float) -> str:
+        """The stored point within 0.05° of the request (nearest if several)."""
+        best: tuple[float, str] | None = None
+        for name, (lat, lon) in self.coordinates().items():
+            dist = max(abs(lat - latitude), abs(lon - longitude))
+            if dist <= MATCH_DEGREES and (best is None or dist < best[0]):
+                best = (dist, name)
+        if best is None:
+            raise OpenMeteoError(
+                f"No stored point within {MATCH_DEGREES}° of latitude={latitude}, longitude={longitude} "
+                f"(simulator knows: {', '.join(sorted(self.coordinates()))})"
+            )
+        return best[1]
+
+    def series(self, name: str) -> PointSeries:
+        with self._lock:
+            if name not in self._series:
+                self._series[name] = self._load(name)
+            return self._series[name]
+
+    def _load(self, name: str) -> PointSeries:
+        meta: dict[str, Any] = {}
+        units: dict[str, str] = {}
+        index: dict[str, int] = {}
+        values: dict[str, list[Any]] = {}
+        for path in self._files(name):
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if not meta:
+                meta = {k: v for k, v in doc.items() if k not in ("hourly", "hourly_units")}
+            units.update({k: v for k, v in doc.get("hourly_units", {}).items() if k != "time"})
+            hourly = doc.get("hourly", {})
+            times = hourly.get("time", [])
+            for i, stamp in enumerate(times):
+                pos = index.setdefault(stamp, len(index))
+                for var, col in hourly.items():
+                    if var == "time":
+                        continue
+                    column = values.setdefault(var, [])
+                    column.extend([None] * (pos + 1 - len(column)))
+                    column[pos] = col[i]
+        for column in values.values():
+            column.extend([None] * (len(index) - len(column)))
+        return PointSeries(name, meta, units, index, values)
+
+
+# --- request handling -------------------------------------------------------------------
+
+
+def _param(params: Mapping[str, Sequence[str]], name: str, required: bool = True) -> str | None:
+    vals = [v for v in params.get(name, []) if v.strip()]
+    if not vals:
+        if required:
+            raise OpenMeteoError(f"Parameter '{name}' is required")
+        return None
+    return ",".join(vals)
+
+
+def _coordinate(params: Mapping[str, Sequence[str]], name: str) -> float:
+    text = _param(params, name)
+    assert text is not None
+    if "," in text:
+        raise OpenMeteoError(f"Multiple coordinates in '{name}' are not supported by simulator")
+    try:
+        return float(text)
+    except ValueError:
+        raise OpenMeteoError(f"Parameter '{name}' must be a number, got {text!r}") from None
+
+
+def _int(params: Mapping[str, Sequence[str]], name: str, default: int, maximum: int) -> int:
+    text = _param(params, name, required=False)
+    try:
+        value = default if text is None else int(text)
+    except ValueError:
+        raise OpenMeteoError(f"Parameter '{name}' must be an integer, got {text!r}") from None
+    if not 0 <= value <= maximum:
+        raise OpenMeteoError(f"Parameter '{name}' must be between 0 and {maximum}. Given: {value}.")
+    return value
+
+
+def _date(params: Mapping[str, Sequence[str]], name: str) -> dt.date:
+    text = _param(params, name)
+    assert text is not None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise OpenMeteoError(f"Parameter '{name}' must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _common(store: OpenMeteoStore, params: Mapping[str, Sequence[str]], endpoint: str) -> tuple[PointSeries, list[str]]:
+    """Validate what both endpoints share; return the point's series and the variables."""
+    for name, only in _UNSUPPORTED.items():
+        if name in params and (only is None or only == endpoint):
+            raise OpenMeteoError(f"Parameter '{name}' is not supported by simulator ({endpoint})")
+    latitude = _coordinate(params, "latitude")
+    longitude = _coordinate(params, "longitude")
+    timezone = _param(params, "timezone")
+    if timezone != TIMEZONE:
+        raise OpenMeteoError(f"Only timezone={TIMEZONE} is supported by simulator, got {timezone!r}")
+    hourly = _param(params, "hourly")
+    assert hourly is not None
+    variables = list(dict.fromkeys(v.strip() for v in hourly.split(",") if v.strip()))
+    return store.series(store.match(latitude, longitude)), variables
+
+
+def _hours(first: dt.date, last: dt.date) -> list[dt.datetime]:
+    start = dt.datetime.combine(first, dt.time())
+    return [start + dt.timedelta(hours=h) for h in range((last - first).days * 24 + 24)]
+
+
+def _payload(series: PointSeries, variables: list[str], hours: list[dt.datetime]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Response skeleton with stored values; variables the files lack are left out."""
+    stamps = [f"{h:%Y-%m-%dT%H:%M}" for h in hours]
+    present = [v for v in variables if v in series.values]
+    positions = [series.index.get(s) for s in stamps]
+    hourly: dict[str, list[Any]] = {"time": stamps}
+    for var in present:
+        column = series.values[var]
+        hourly[var] = [None if p is None else column[p] for p in positions]
+    payload = {
+        "latitude": series.meta.get("latitude"),
+        "longitude": series.meta.get("longitude"),
+        "generationtime_ms": 0.5,  # fixed, so identical requests give identical bytes
+        "utc_offset_seconds": 32400,
+        "timezone": TIMEZONE,
+        "timezone_abbreviation": series.meta.get("timezone_abbreviation", "GMT+9"),
+        "elevation": series.meta.get("elevation"),
+        "hourly_units": {"time": "iso8601", **{v: series.units.get(v, "") for v in present}},
+        "hourly": hourly,
+    }
+    return payload, hourly
+
+
+def archive(store: OpenMeteoStore, params: Mapping[str, Sequence[str]], as_of: dt.date, delay_days: int) -> dict[str, Any]:
+    """``/v1/archive``: stored values, null from (as_of − delay_days) 00:00 on."""
+    series, variables = _common(store, params, "archive")
+    start, end = _date(params, "start_date"), _date(params, "end_date")
+    if end < start:
+        raise OpenMeteoError("End-date must be larger or equals than start date")
+    hours = _hours(start, end)
+    payload, hourly = _payload(series, variables, hours)
+    cutoff = dt.datetime.combine(as_of - dt.timedelta(days=delay_days), dt.time())
+    first_null = next((i for i, h in enumerate(hours) if h >= cutoff), len(hours))
+    for var, column in hourly.items():
+        if var != "time":
+            column[first_null:] = [None] * (len(column) - first_null)
+    return payload
+
+
+def forecast(
+    store: OpenMeteoStore,
+    params: Mapping[str, Sequence[str]],
+    as_of: dt.date,
+    noise_seed: int | None,
+    noise_rho: float,
+    faults: FaultSet,
+) -> dict[str, Any]:
+    """``/v1/forecast``: oracle values (+ optional seeded noise) around ``as_of``."""
+    series, variables = _common(store, params, "forecast")
+    past = _int(params, "past_days", 0, MAX_PAST_DAYS)
+    days = _int(params, "forecast_days", 7, MAX_FORECAST_DAYS)
+    first = as_of - dt.timedelta(days=past)
+    hours = _hours(first, as_of + dt.timedelta(days=days - 1))
+    payload, hourly = _payload(series, variables, hours)
+    if noise_seed is not None:
+        noise = forecast_noise(noise_seed, series.name, as_of, noise_rho)
+        for var in NOISY_VARIABLES:
+            column = hourly.get(var)
+            if column is None:
+                continue
+            for i in range(past * 24, len(column)):
+                if column[i] is not None:
+                    column[i] = round(column[i] + float(noise[i - past * 24]), 1)
+    tail = faults.get("tail_nulls", SCOPE)
+    if tail is not None and tail.count:
+        for var, column in hourly.items():
+            if var != "time":
+                column[max(0, len(column) - tail.count):] = [None] * min(tail.count, len(column))
+    return payload

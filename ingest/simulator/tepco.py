@@ -1,0 +1,132 @@
+"""TEPCO static files as they would have looked on the morning of ``as_of``.
+
+The pipeline runs at 04:00 JST, so on ``as_of`` the days before it are complete and
+``as_of`` itself is not published yet.  Months and years that were already closed
+are served byte for byte; the current month's zip and the current year's juyo CSV
+are cut, keeping every surviving byte identical to the stored file, so a test can
+compare what the ingestion landed with the stored file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.simulator import tepco_format as tf
+from ingest.simulator.faults import FaultSet
+
+SCOPE = "tepco"
+_CONTENT_FAULTS = ("corrupt_csv", "short_block", "wrong_encoding", "revised_value")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One daily CSV inside a monthly zip."""
+
+    name: str
+    date: dt.date
+    data: bytes
+    stamp: dt.datetime
+
+
+@functools.lru_cache(maxsize=64)
+def _read_members(path: Path, mtime_ns: int, size: int) -> tuple[Member, ...]:
+    """Members of a stored zip (cached by path + mtime so edits are picked up)."""
+    with zipfile.ZipFile(path) as zf:
+        out = []
+        for info in zf.infolist():
+            day = tf.member_date(info.filename)
+            if day is not None:
+                out.append(Member(info.filename, day, zf.read(info), dt.datetime(*info.date_time)))
+    return tuple(out)
+
+
+def _members(path: Path) -> tuple[Member, ...]:
+    st = path.stat()
+    return _read_members(path, st.st_mtime_ns, st.st_size)
+
+
+class TepcoFiles:
+    """Answers for ``…/images/{YYYYMM}_power_usage.zip`` and ``…/images/juyo-{YYYY}.csv``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / "tepco"
+
+    def power_usage(self, yyyymm: str, as_of: dt.date, faults: FaultSet) -> bytes | None:
+        """Bytes of the monthly zip, or None for 404 (not published / absent)."""
+        try:
+            month = dt.date(int(yyyymm[:4]), int(yyyymm[4:6]), 1)
+        except ValueError:
+            return None
+        current = (month.year, month.month) == (as_of.year, as_of.month)
+        if month > as_of or (current and faults.has("not_published", SCOPE)):
+            return None
+        path = self.root / "power_usage" / f"{yyyymm}_power_usage.zip"
+        if not path.is_file():
+            return None
+        if current or any(faults.has(name, SCOPE) for name in _CONTENT_FAULTS):
+            members = [m for m in _members(path) if not current or m.date < as_of]
+            if not members:
+                return None
+            data = tf.build_zip(
+                [(m.name, m.data, m.stamp) for m in _damage(members, as_of, faults)]
+            )
+        else:
+            data = path.read_bytes()
+        if faults.has("truncated_zip", SCOPE):
+            data = data[: len(data) // 2]
+        return data
+
+    def juyo(self, year: int, as_of: dt.date) -> bytes | None:
+        """Bytes of the yearly juyo CSV, cut to rows dated before ``as_of`` in its year."""
+        path = self.root / "juyo" / f"juyo-{year}.csv"
+        if year > as_of.year or not path.is_file():
+            return None
+        data = path.read_bytes()
+        return data if year < as_of.year else cut_juyo(data, as_of)
+
+
+def cut_juyo(data: bytes, as_of: dt.date) -> bytes:
+    """Keep the header lines and the data rows dated before ``as_of`` (original bytes)."""
+    lines = data.splitlines(keepends=True)
+    header_end = next((i + 1 for i, ln in enumerate(lines) if ln.startswith(b"DATE,")), min(3, len(lines)))
+    kept = list(lines[:header_end])
+    for line in lines[header_end:]:
+        try:
+            day = tf.parse_tepco_date(line.split(b",", 1)[0].decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if day < as_of:
+            kept.append(line)
+    return b"".join(kept)
+
+
+def _damage(members: list[Member], as_of: dt.date, faults: FaultSet) -> list[Member]:
+    """Apply the member-level faults; the latest member is the one TEPCO is still writing."""
+    out = list(members)
+    revised = faults.get("revised_value", SCOPE)
+    if revised is not None:
+        target = revised.date or as_of - dt.timedelta(days=1)
+        idx = next((i for i, m in enumerate(out) if m.date == target), None)
+        if idx is None and revised.date is None:
+            idx = 0
+        if idx is not None:
+            out[idx] = _replace(out[idx], tf.revise_noon(out[idx].data))
+    last = max(range(len(out)), key=lambda i: out[i].date)
+    data = out[last].data
+    if faults.has("short_block", SCOPE):
+        data = tf.drop_last_rows(data, 5)
+    if faults.has("corrupt_csv", SCOPE):
+        data = tf.corrupt_cell(data)
+    if faults.has("wrong_encoding", SCOPE):
+        data = tf.to_utf8(data)
+    out[last] = _replace(out[last], data)
+    return out
+
+
+def _replace(member: Member, data: bytes) -> Member:
+    return Member(member.name, member.date, data, member.stamp)
+

@@ -1,0 +1,94 @@
+"""Shared fixtures: the real data folder, generated upstream data, a running simulator.
+
+Every test that touches a warehouse gets its own ENERGY_DATA_DIR under tmp_path,
+so tests never share a DuckDB file or dlt state.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+import pytest
+
+from ingest.simulator import SimulatorServer
+from ingest.simulator.generate import generate
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+#: The synthetic upstream used by most tests: 2024-01-01 … 2024-02-29.
+GEN_START, GEN_END = date(2024, 1, 1), date(2024, 2, 29)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "tepco").is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (see DEVELOPERS.md: ../shared/data)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def generated_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("upstream")
+    generate(out, GEN_START, GEN_END, seed=7)
+    return out
+
+
+@pytest.fixture()
+def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private data dir + DuckDB file, and fast HTTP retries."""
+    monkeypatch.setenv("ENERGY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ENERGY_DUCKDB_PATH", str(tmp_path / "data" / "warehouse.duckdb"))
+    monkeypatch.setenv("ENERGY_HTTP_BACKOFF_S", "0.05")
+    monkeypatch.setenv("ENERGY_HTTP_BACKOFF_MAX_S", "0.2")
+    monkeypatch.setenv("ENERGY_HTTP_TIMEOUT_S", "5")
+    monkeypatch.setenv("ENERGY_HTTP_MAX_ATTEMPTS", "4")
+    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    monkeypatch.delenv("ENERGY_TARGET", raising=False)
+    return tmp_path / "data"
+
+
+@pytest.fixture()
+def simulator(monkeypatch: pytest.MonkeyPatch, warehouse_env: Path) -> Iterator[Callable[..., SimulatorServer]]:
+    """Factory: start a simulator on a data dir and point the ingestion env at it."""
+    servers: list[SimulatorServer] = []
+
+    def start(data_dir: Path, as_of: str | date, **kwargs: object) -> SimulatorServer:
+        server = SimulatorServer(data_dir, as_of, **kwargs)  # type: ignore[arg-type]
+        server.start()
+        servers.append(server)
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def raw_counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' "
+            "and table_name not like '\\_dlt%' escape '\\' order by 1").fetchall()]
+        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+
+
+def raw_checksums(db: Path) -> dict[str, str]:
+    """Order-independent checksum of every raw table's full content, dlt columns included."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' "
+            "and table_name not like '\\_dlt%' escape '\\' order by 1").fetchall()]
+        return {
+            t: str(con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from raw.{t} as t").fetchone())
+            for t in tables
+        }
+
+
+def duckdb_path() -> Path:
+    return Path(os.environ["ENERGY_DUCKDB_PATH"])
