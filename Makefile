@@ -17,10 +17,13 @@ test:  ## the whole test suite (what CI runs)
 demo:  ## offline demo: synthetic upstream + simulator + the daily job
 	bash scripts/demo.sh
 
+bench-warehouse:  ## dbt build wall time on the full history (full and incremental)
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.warehouse
+
 bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simulator; prints figures
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
 
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test demo bench-ingest clean
+.PHONY: help setup daily test demo bench-ingest bench-warehouse clean

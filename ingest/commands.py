@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, timedelta, timezone
 
+import pandas as pd
+
 from ingest import calendar as jp_calendar
 from ingest import open_meteo, tepco
 from ingest.config import Settings
 from ingest.http import HttpClient
 from ingest.load import RawTable, load_tables
 from ingest.report import RunReport, progress
+from ingest.tables import ML_FORECASTS, ML_FORECASTS_KEY
 from ingest.warehouse import make_pipeline
 
 JST = timezone(timedelta(hours=9))
@@ -49,6 +52,11 @@ def forecast_issued_at(as_of: date | None, now: datetime | None = None) -> datet
     return None
 
 
+def empty_owned_tables() -> list[RawTable]:
+    """Raw tables other steps write (the ML forecasts), created empty if missing."""
+    return [RawTable("ml_forecasts", ML_FORECASTS.empty_table(), ML_FORECASTS_KEY, "target_hour_start_at")]
+
+
 def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
     day = as_of or today_jst()
     report = RunReport(command=f"daily --as-of {day.isoformat()}")
@@ -72,12 +80,13 @@ def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
             f"forecast not fetched: --as-of {day} is in the past and the upstream is live "
             "(its forecast is today's, not that day's); use the simulator for replays"
         )
-        forecast = open_meteo.pd.DataFrame()
+        forecast = pd.DataFrame()
     else:
         progress(f"daily {day}: Open-Meteo forecast issued {issued_at:%Y-%m-%d %H:%M} UTC")
         forecast = open_meteo.fetch_forecast(client, settings, points, issued_at, report)
     tables += open_meteo.to_raw_tables(observed, forecast, loaded_at)
     tables += jp_calendar.to_raw_tables(day.year + 2, loaded_at)
+    tables += empty_owned_tables()
 
     load_tables(make_pipeline(settings), tables, report)
     return report
@@ -95,7 +104,8 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
     if weather:
         progress(f"backfill {start} … {end}: Open-Meteo archive")
         observed = open_meteo.fetch_archive(client, settings, open_meteo.load_points(), start, end, report)
-        tables += open_meteo.to_raw_tables(observed, open_meteo.pd.DataFrame(), loaded_at)
+        tables += open_meteo.to_raw_tables(observed, pd.DataFrame(), loaded_at)
     tables += jp_calendar.to_raw_tables(max(end.year, today_jst().year) + 2, loaded_at)
+    tables += empty_owned_tables()
     load_tables(make_pipeline(settings), tables, report)
     return report

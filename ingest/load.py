@@ -70,6 +70,14 @@ def _literal(v: object) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
+def table_exists(pipeline: dlt.Pipeline, name: str) -> bool:
+    try:
+        read_df(pipeline, "select 1 as x from {table} where 1 = 0", table=name)
+        return True
+    except Exception:  # noqa: BLE001 - any "relation does not exist" flavour of any destination
+        return False
+
+
 def drop_unchanged(pipeline: dlt.Pipeline, t: RawTable) -> RawTable:
     """Keep only rows whose key is new or whose content hash differs in the warehouse."""
     if t.data.num_rows == 0:
@@ -111,7 +119,8 @@ def load_tables(pipeline: dlt.Pipeline, tables: list[RawTable], report: RunRepor
         report.add_rows(t.name, t.data.num_rows)
         changed = drop_unchanged(pipeline, with_content_hash(t))
         report.rows_loaded[t.name] = changed.data.num_rows
-        if changed.data.num_rows:
+        # an empty batch still creates a missing table, so dbt sources always exist
+        if changed.data.num_rows or not table_exists(pipeline, t.name):
             resources.append(
                 dlt.resource(
                     changed.data,

@@ -19,7 +19,7 @@ STR = pa.string()
 
 #: Columns that describe provenance, not content: excluded from `content_hash`
 #: so that re-downloading unchanged values is a no-op.
-PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "issued_at_source")
+PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "created_at")
 
 TEPCO_HOURLY = pa.schema(
     [
@@ -132,6 +132,28 @@ JP_HOLIDAYS = pa.schema(
 JP_HOLIDAYS_KEY = ["country", "holiday_date"]
 
 
+#: Written by the ML step (`python -m ml forecast|backtest`); created empty by ingestion so that
+#: the dbt source exists before the first forecast.
+ML_FORECASTS = pa.schema(
+    [
+        ("run_id", STR),
+        ("area", STR),
+        ("model", STR),
+        ("model_version", STR),
+        ("run_kind", STR),
+        ("weather_source", STR),
+        ("issued_at", TS),
+        ("target_hour_start_at", TS),
+        ("predicted_mw", F64),
+        ("lower_mw", F64),
+        ("upper_mw", F64),
+        ("interval_level", F64),
+        ("created_at", TS),
+    ]
+)
+ML_FORECASTS_KEY = ["run_id", "area", "model", "target_hour_start_at"]
+
+
 def _keyed(schema: pa.Schema, key: list[str]) -> pa.Schema:
     """Key columns are NOT NULL, as dlt's primary-key hint makes them in the warehouse."""
     for name in key:
@@ -147,6 +169,7 @@ for _name, _key in [
     ("OPEN_METEO_OBSERVED", OPEN_METEO_OBSERVED_KEY),
     ("OPEN_METEO_FORECAST", OPEN_METEO_FORECAST_KEY),
     ("JP_HOLIDAYS", JP_HOLIDAYS_KEY),
+    ("ML_FORECASTS", ML_FORECASTS_KEY),
 ]:
     globals()[_name] = _keyed(globals()[_name], _key)
 

@@ -184,8 +184,6 @@ def to_raw_tables(observed: pd.DataFrame, forecast: pd.DataFrame, loaded_at: dat
         ("open_meteo_observed", observed, OPEN_METEO_OBSERVED, OPEN_METEO_OBSERVED_KEY),
         ("open_meteo_forecast", forecast, OPEN_METEO_FORECAST, OPEN_METEO_FORECAST_KEY),
     ):
-        if df.empty:
-            continue
         df = df.copy()
         df["loaded_at"] = loaded_at
         for col in ("valid_at", "issued_at", "loaded_at"):

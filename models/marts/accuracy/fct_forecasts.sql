@@ -1,0 +1,134 @@
+{{
+    config(
+        materialized='table',
+        partition_by=({'field': 'target_hour_start_at', 'data_type': 'timestamp', 'granularity': 'day'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['area', 'model', 'run_kind'] if target.type == 'bigquery' else none),
+    )
+}}
+-- One row per forecast run, target hour and model: the ML model's forecasts plus the baselines,
+-- computed here for every run so that they are scored on exactly the same hours.
+--   horizon_day: 1 = the issue date itself (00:00–23:00 JST; the run is issued at 04:00 JST, so its
+--                first hours are a nowcast), 16 = the last day of the 384-hour horizon.
+--   horizon_hours: whole hours from the issue time to the target hour's start (−4 … 379).
+-- Baselines:
+--   seasonal_naive: the same hour on the latest same weekday whose demand was known at the issue
+--                   time (actuals are known through the day before the issue date).
+--   tepco: TEPCO's own published forecast (予測値) for that hour, horizon day 1 only. It is an
+--          intraday forecast issued about an hour ahead, so it is a ceiling, not a day-ahead peer.
+with
+
+model_rows as (
+    select * from {{ ref('stg_ml__forecasts') }}
+),
+
+runs as (
+    select distinct run_id, area, run_kind, weather_source, issued_at, issue_date_jst
+    from model_rows
+),
+
+run_hours as (
+    select distinct run_id, area, target_hour_start_at, target_date_jst, target_hour_jst
+    from model_rows
+),
+
+actuals as (
+    select area, date_jst, hour_jst, demand_mw, tepco_forecast_mw from {{ ref('fct_demand_hourly') }}
+),
+
+naive as (
+    -- latest same weekday on or before the day before issue: target − 7 · ceil(days_ahead / 7)
+    select
+        run_hours.run_id,
+        run_hours.area,
+        run_hours.target_hour_start_at,
+        {{ add_days('run_hours.target_date_jst',
+                    '-7 * cast(ceil(' ~ days_between(add_days('runs.issue_date_jst', -1), 'run_hours.target_date_jst') ~ ' / 7.0) as ' ~ type_int() ~ ')') }}
+            as reference_date_jst,
+        run_hours.target_hour_jst
+    from run_hours
+    inner join runs on runs.run_id = run_hours.run_id and runs.area = run_hours.area
+),
+
+seasonal_naive as (
+    select
+        naive.run_id,
+        naive.area,
+        'seasonal_naive' as model,
+        'sql-baseline-1' as model_version,
+        naive.target_hour_start_at,
+        actuals.demand_mw as predicted_mw,
+        cast(null as {{ type_double() }}) as lower_mw,
+        cast(null as {{ type_double() }}) as upper_mw,
+        naive.reference_date_jst
+    from naive
+    left join actuals
+        on actuals.area = naive.area
+        and actuals.date_jst = naive.reference_date_jst
+        and actuals.hour_jst = naive.target_hour_jst
+),
+
+tepco as (
+    select
+        run_hours.run_id,
+        run_hours.area,
+        'tepco' as model,
+        'tepco-intraday' as model_version,
+        run_hours.target_hour_start_at,
+        actuals.tepco_forecast_mw as predicted_mw,
+        cast(null as {{ type_double() }}) as lower_mw,
+        cast(null as {{ type_double() }}) as upper_mw,
+        cast(null as date) as reference_date_jst
+    from run_hours
+    inner join runs on runs.run_id = run_hours.run_id and runs.area = run_hours.area
+    inner join actuals
+        on actuals.area = run_hours.area
+        and actuals.date_jst = run_hours.target_date_jst
+        and actuals.hour_jst = run_hours.target_hour_jst
+    where run_hours.target_date_jst = runs.issue_date_jst
+        and actuals.tepco_forecast_mw is not null
+),
+
+ml as (
+    select
+        run_id, area, model, model_version, target_hour_start_at, predicted_mw, lower_mw, upper_mw,
+        cast(null as date) as reference_date_jst
+    from model_rows
+),
+
+all_models as (
+    select * from ml
+    union all
+    select * from seasonal_naive where predicted_mw is not null
+    union all
+    select * from tepco
+),
+
+final as (
+    select
+        ---------- ids
+        all_models.run_id,
+        all_models.area,
+        all_models.model,
+        all_models.model_version,
+        runs.run_kind,
+        runs.weather_source,
+        ---------- times
+        runs.issued_at,
+        runs.issue_date_jst,
+        all_models.target_hour_start_at,
+        {{ to_jst('all_models.target_hour_start_at') }} as target_hour_start_jst,
+        {{ jst_date('all_models.target_hour_start_at') }} as target_date_jst,
+        {{ jst_hour('all_models.target_hour_start_at') }} as target_hour_jst,
+        {{ hours_between('runs.issued_at', 'all_models.target_hour_start_at') }} as horizon_hours,
+        {{ days_between('runs.issue_date_jst', jst_date('all_models.target_hour_start_at')) }} + 1 as horizon_day,
+        ---------- prediction, MW
+        all_models.predicted_mw,
+        all_models.lower_mw,
+        all_models.upper_mw,
+        all_models.reference_date_jst
+    from all_models
+    inner join runs on runs.run_id = all_models.run_id and runs.area = all_models.area
+)
+
+select * from final

@@ -1,0 +1,82 @@
+{{ config(materialized='table') }}
+-- Accuracy per model and horizon day 1–16, over all runs and over the 5 latest runs.
+-- One row per area, run kind, weather source, run window, model and horizon day.
+--   mape_pct = mean(|e| / actual) · 100     rmse_mw = sqrt(mean(e²))     mae_mw = mean(|e|)
+--   bias_mw = mean(e), e = predicted − actual (positive = over-forecast)
+--   skill_vs_seasonal_naive = 1 − Σ|e_model| / Σ|e_naive|, summed over exactly the hours both
+--   scored, so a model is never compared with the baseline on different hours.
+--   last_5_runs: per horizon day, the 5 latest runs (by issue time) that have actuals for that day,
+--   i.e. "each horizon day averaged over the 5 latest runs".
+with
+
+errors as (
+    select * from {{ ref('fct_forecast_errors') }}
+),
+
+naive as (
+    select run_id, area, target_hour_start_at, abs_error_mw as naive_abs_error_mw
+    from errors
+    where model = 'seasonal_naive'
+),
+
+paired as (
+    select
+        errors.*,
+        naive.naive_abs_error_mw
+    from errors
+    left join naive
+        on naive.run_id = errors.run_id
+        and naive.area = errors.area
+        and naive.target_hour_start_at = errors.target_hour_start_at
+),
+
+run_ranks as (
+    select
+        area, run_kind, weather_source, horizon_day, run_id,
+        dense_rank() over (
+            partition by area, run_kind, weather_source, horizon_day
+            order by issued_at desc, run_id desc
+        ) as run_recency
+    from (select distinct area, run_kind, weather_source, horizon_day, run_id, issued_at from errors) as scored_runs
+),
+
+windowed as (
+    select paired.*, 'all_runs' as run_window from paired
+    union all
+    select paired.*, 'last_5_runs' as run_window
+    from paired
+    inner join run_ranks
+        on run_ranks.run_id = paired.run_id
+        and run_ranks.area = paired.area
+        and run_ranks.horizon_day = paired.horizon_day
+        and run_ranks.run_kind = paired.run_kind
+        and run_ranks.weather_source = paired.weather_source
+    where run_ranks.run_recency <= 5
+),
+
+metrics as (
+    select
+        area,
+        run_kind,
+        weather_source,
+        run_window,
+        model,
+        horizon_day,
+        count(distinct run_id) as n_runs,
+        count(*) as n_hours,
+        avg(abs_pct_error) as mape_pct,
+        sqrt(avg(squared_error_mw2)) as rmse_mw,
+        avg(abs_error_mw) as mae_mw,
+        avg(error_mw) as bias_mw,
+        avg(pct_error) as bias_pct,
+        avg(case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end)
+            as interval_coverage,
+        1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
+            / nullif(sum(naive_abs_error_mw), 0) as skill_vs_seasonal_naive,
+        min(issue_date_jst) as first_issue_date_jst,
+        max(issue_date_jst) as last_issue_date_jst
+    from windowed
+    group by 1, 2, 3, 4, 5, 6
+)
+
+select * from metrics

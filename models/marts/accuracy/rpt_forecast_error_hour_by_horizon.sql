@@ -1,0 +1,16 @@
+{{ config(materialized='table') }}
+-- The hour × horizon heat map: MAPE and bias per target hour of day (JST) and horizon day.
+-- One row per area, run kind, weather source, model, horizon day and target hour.
+select
+    area,
+    run_kind,
+    weather_source,
+    model,
+    horizon_day,
+    target_hour_jst,
+    count(*) as n_hours,
+    avg(abs_pct_error) as mape_pct,
+    avg(pct_error) as bias_pct,
+    avg(abs_error_mw) as mae_mw
+from {{ ref('fct_forecast_errors') }}
+group by 1, 2, 3, 4, 5, 6

@@ -1,0 +1,66 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['area', 'hour_start_at'],
+        on_schema_change='append_new_columns',
+        partition_by=({'field': 'hour_start_at', 'data_type': 'timestamp', 'granularity': 'day'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['area'] if target.type == 'bigquery' else none),
+    )
+}}
+-- One row per area and hour (hour start): actual demand, TEPCO's forecast, supply and usage,
+-- solar output, all in MW. Incremental merge that re-reads the last `lookback_days` days on
+-- every run, so values TEPCO revised after the fact replace the old ones.
+with
+
+demand as (
+    select * from {{ ref('stg_tepco__demand_hourly') }}
+    {% if is_incremental() %}
+    where date_jst >= (select {{ add_days('max(date_jst)', -var('lookback_days')) }} from {{ this }})
+    {% endif %}
+),
+
+solar as (
+    select
+        area,
+        date_jst,
+        hour_jst,
+        avg(solar_mw) as solar_mw,
+        avg(solar_share_pct) as solar_share_pct,
+        count(*) as n_five_minute_intervals
+    from {{ ref('stg_tepco__demand_five_minute') }}
+    {% if is_incremental() %}
+    where date_jst >= (select {{ add_days('max(date_jst)', -var('lookback_days')) }} from {{ this }})
+    {% endif %}
+    group by 1, 2, 3
+),
+
+joined as (
+    select
+        ---------- ids
+        demand.area,
+        demand.hour_start_at,
+        ---------- JST labels
+        demand.hour_start_jst,
+        demand.date_jst,
+        demand.hour_jst,
+        ---------- measures, MW
+        demand.demand_mw,
+        demand.tepco_forecast_mw,
+        demand.supply_capacity_mw,
+        demand.supply_capacity_mw - demand.demand_mw as reserve_mw,
+        demand.usage_pct,
+        solar.solar_mw,
+        solar.solar_share_pct,
+        ---------- provenance
+        demand.demand_source,
+        demand.loaded_at
+    from demand
+    left join solar
+        on solar.area = demand.area
+        and solar.date_jst = demand.date_jst
+        and solar.hour_jst = demand.hour_jst
+)
+
+select * from joined

@@ -1,0 +1,102 @@
+"""The dbt project on DuckDB, built from generated upstream data through the real ingestion."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.__main__ import main as ingest_main
+from ingest.simulator import SimulatorServer
+from tests.dbt_helpers import dbt
+
+
+@pytest.fixture(scope="module")
+def built(generated_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Backfill Jan–Feb 2024, one daily run with a forecast vintage, then `dbt build`."""
+    work = tmp_path_factory.mktemp("dbt")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
+    mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
+    mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    try:
+        with SimulatorServer(generated_data, "2024-02-20") as sim:
+            for key, value in sim.env().items():
+                mp.setenv(key, value)
+            assert ingest_main(["backfill", "--start", "2024-01-01", "--end", "2024-02-19"]) == 0
+            assert ingest_main(["daily", "--as-of", "2024-02-20"]) == 0
+    finally:
+        mp.undo()
+    db = work / "data" / "warehouse.duckdb"
+    dbt("build", db=db, target_dir=work / "target")
+    return db
+
+
+def q(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_marts_cover_the_history(built: Path) -> None:
+    n, distinct, first, last = q(built, """select count(*), count(distinct hour_start_at), min(date_jst), max(date_jst)
+                                           from analytics_marts.fct_demand_hourly""")[0]
+    assert (n, distinct, first, last) == (50 * 24, 50 * 24, date(2024, 1, 1), date(2024, 2, 19))
+    # demand is in MW: ten times the raw 万kW
+    ratio = q(built, """select avg(f.demand_mw / r.demand_man_kw) from analytics_marts.fct_demand_hourly f
+                        join raw.tepco_hourly r on r.hour_start_at = f.hour_start_at and r.source_kind = 'power_usage'""")
+    assert ratio == [(10.0,)]
+    # weather and calendar joins are complete on every hour that has demand
+    assert q(built, """select count(*) from analytics_marts.fct_features_hourly
+                       where demand_mw is not null and (temperature_c is null or day_type is null)""") == [(0,)]
+    # the forecast weather inputs: one issue date, 384 hours, all from a vintage issued before the cut-off
+    assert q(built, """select issue_date_jst, count(*), max(vintage_issued_at) <= min(issued_at) + interval 2 hour
+                       from analytics_marts.fct_forecast_weather_inputs group by 1""") == [(date(2024, 2, 20), 384, True)]
+
+
+def test_hour_labels_are_jst_hour_starts(built: Path) -> None:
+    rows = q(built, """select hour_start_at::varchar, hour_start_jst::varchar, hour_jst
+                       from analytics_marts.fct_demand_hourly where date_jst = '2024-01-02' and hour_jst in (0, 13)
+                       order by hour_jst""")
+    assert rows == [("2024-01-01 15:00:00+00", "2024-01-02 00:00:00", 0), ("2024-01-02 04:00:00+00", "2024-01-02 13:00:00", 13)]
+
+
+def test_removing_an_hour_shifts_no_feature(built: Path, tmp_path: Path) -> None:
+    """Delete 2024-02-10 12:00 JST from raw: only that hour and the lags that point at it change."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    cols = "hour_start_at, demand_mw, demand_lag_24h_mw, demand_lag_168h_mw, temperature_c, day_type"
+    before = {r[0]: r[1:] for r in q(db, f"select {cols} from analytics_marts.fct_features_hourly")}
+    with duckdb.connect(str(db)) as con:
+        con.execute("delete from raw.tepco_hourly where date_jst = '2024-02-10' and hour_jst = 12")
+    dbt("build", "--full-refresh", "--select", "fct_demand_hourly+", "--exclude", "test_type:data", db=db,
+        target_dir=tmp_path / "target")
+    after = {r[0]: r[1:] for r in q(db, f"select {cols} from analytics_marts.fct_features_hourly")}
+    assert before.keys() == after.keys()
+    changed = {k for k in before if before[k] != after[k]}
+    gone = [k for k in before if k.isoformat().startswith("2024-02-10T03:00")]
+    assert len(gone) == 1
+    hole = gone[0]
+    from datetime import timedelta
+    assert changed == {hole, hole + timedelta(hours=24), hole + timedelta(hours=168)}
+    assert after[hole][0] is None and after[hole + timedelta(hours=24)][1] is None
+    assert after[hole + timedelta(hours=168)][2] is None
+    # the hour after the hole keeps its own values, not its neighbour's
+    nxt = hole + timedelta(hours=1)
+    assert after[nxt] == before[nxt]
+
+
+def test_rerunning_the_build_changes_no_mart(built: Path, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    sql = """select table_name from information_schema.tables where table_schema = 'analytics_marts'
+             and table_type = 'BASE TABLE' order by 1"""
+    def sums() -> dict[str, tuple]:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return {t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
+                    for (t,) in con.execute(sql).fetchall()}
+    first = sums()
+    dbt("build", "--exclude", "test_type:data", db=db, target_dir=tmp_path / "target")
+    assert sums() == first
