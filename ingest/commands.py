@@ -13,12 +13,17 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 
 from ingest import calendar as jp_calendar
-from ingest import open_meteo, tepco
+from ingest import jma, open_meteo, tepco
 from ingest.config import Settings
 from ingest.http import HttpClient
 from ingest.load import RawTable, load_tables
 from ingest.report import RunReport, progress
-from ingest.tables import ML_FORECASTS, ML_FORECASTS_KEY
+from ingest.tables import (
+    JMA_HOURLY_TEMPERATURE,
+    JMA_HOURLY_TEMPERATURE_KEY,
+    ML_FORECASTS,
+    ML_FORECASTS_KEY,
+)
 from ingest.warehouse import make_pipeline
 
 JST = timezone(timedelta(hours=9))
@@ -53,8 +58,18 @@ def forecast_issued_at(as_of: date | None, now: datetime | None = None) -> datet
 
 
 def empty_owned_tables() -> list[RawTable]:
-    """Raw tables other steps write (the ML forecasts), created empty if missing."""
-    return [RawTable("ml_forecasts", ML_FORECASTS.empty_table(), ML_FORECASTS_KEY, "target_hour_start_at")]
+    """Raw tables that dbt reads but this run may not fill (ML forecasts, optional JMA history),
+    created empty if missing so every dbt source exists from the first run on."""
+    return [
+        RawTable("ml_forecasts", ML_FORECASTS.empty_table(), ML_FORECASTS_KEY, "target_hour_start_at"),
+        RawTable("jma_hourly_temperature", JMA_HOURLY_TEMPERATURE.empty_table(), JMA_HOURLY_TEMPERATURE_KEY,
+                 "valid_at"),
+    ]
+
+
+def missing_owned_tables(tables: list[RawTable]) -> list[RawTable]:
+    have = {t.name for t in tables}
+    return [t for t in empty_owned_tables() if t.name not in have]
 
 
 def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
@@ -86,7 +101,7 @@ def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
         forecast = open_meteo.fetch_forecast(client, settings, points, issued_at, report)
     tables += open_meteo.to_raw_tables(observed, forecast, loaded_at)
     tables += jp_calendar.to_raw_tables(day.year + 2, loaded_at)
-    tables += empty_owned_tables()
+    tables += missing_owned_tables(tables)
 
     load_tables(make_pipeline(settings), tables, report)
     return report
@@ -105,7 +120,10 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
         progress(f"backfill {start} … {end}: Open-Meteo archive")
         observed = open_meteo.fetch_archive(client, settings, open_meteo.load_points(), start, end, report)
         tables += open_meteo.to_raw_tables(observed, pd.DataFrame(), loaded_at)
+        if jma.configured():
+            progress(f"backfill {start} … {end}: JMA station temperature (history)")
+            tables += jma.to_raw_tables(jma.fetch(client, settings, start, end, report), loaded_at)
     tables += jp_calendar.to_raw_tables(max(end.year, today_jst().year) + 2, loaded_at)
-    tables += empty_owned_tables()
+    tables += missing_owned_tables(tables)
     load_tables(make_pipeline(settings), tables, report)
     return report

@@ -132,6 +132,18 @@ JP_HOLIDAYS = pa.schema(
 JP_HOLIDAYS_KEY = ["country", "holiday_date"]
 
 
+JMA_HOURLY_TEMPERATURE = pa.schema(
+    [
+        ("station_id", STR),
+        ("valid_at", TS),
+        ("temperature_c", F64),
+        ("quality_code", I64),
+        ("homogeneity_code", I64),
+        ("loaded_at", TS),
+    ]
+)
+JMA_HOURLY_TEMPERATURE_KEY = ["station_id", "valid_at"]
+
 #: Written by the ML step (`python -m ml forecast|backtest`); created empty by ingestion so that
 #: the dbt source exists before the first forecast.
 ML_FORECASTS = pa.schema(
@@ -170,6 +182,7 @@ for _name, _key in [
     ("OPEN_METEO_FORECAST", OPEN_METEO_FORECAST_KEY),
     ("JP_HOLIDAYS", JP_HOLIDAYS_KEY),
     ("ML_FORECASTS", ML_FORECASTS_KEY),
+    ("JMA_HOURLY_TEMPERATURE", JMA_HOURLY_TEMPERATURE_KEY),
 ]:
     globals()[_name] = _keyed(globals()[_name], _key)
 

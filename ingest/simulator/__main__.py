@@ -1,6 +1,6 @@
 """``python -m ingest.simulator``: run the simulator until SIGTERM/SIGINT.
 
-The only thing written to stdout is four ``export`` lines (flushed as soon as the
+The only thing written to stdout is the ``export`` lines (flushed as soon as the
 port is bound), so a wrapper script can start the simulator in the background,
 wait for those lines and ``eval`` them; request logs go to stderr.
 """

@@ -40,11 +40,14 @@ REQUEST_KINDS = (
     "open_meteo_archive",
     "open_meteo_forecast",
     "open_meteo_other",
+    "jma",
     "other",
 )
 CONFIG_KEYS = ("as_of", "faults", "noise_seed", "noise_rho", "archive_delay_days")
 _ZIP_RE = re.compile(rf"^{TEPCO_PREFIX}/(\d{{6}})_power_usage\.zip$")
 _JUYO_RE = re.compile(rf"^{TEPCO_PREFIX}/juyo-(\d{{4}})\.csv$")
+JMA_PREFIX = "/jma/tokyo_hourly_temperature"
+_JMA_RE = re.compile(rf"^{JMA_PREFIX}/temperature-(\d{{4}})\.csv$")
 
 
 def _as_date(value: str | dt.date) -> dt.date:
@@ -69,6 +72,8 @@ def classify(path: str) -> tuple[str, str | None]:
         return "open_meteo_forecast", "open_meteo"
     if path.startswith("/open-meteo/"):
         return "open_meteo_other", "open_meteo"
+    if _JMA_RE.match(path):
+        return "jma", "jma"
     return "other", None
 
 
@@ -205,6 +210,7 @@ class SimulatorServer:
             "TEPCO_BASE_URL": base + TEPCO_PREFIX,
             "OPEN_METEO_ARCHIVE_URL": base + ARCHIVE_PATH,
             "OPEN_METEO_FORECAST_URL": base + FORECAST_PATH,
+            "JMA_BASE_URL": base + JMA_PREFIX,
             "ENERGY_SIMULATOR_URL": base,
         }
 
@@ -338,6 +344,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if scope == "tepco":
                 self._tepco(url.path, as_of, faults, body)
+            elif scope == "jma":
+                self._jma(url.path, as_of, body)
             else:
                 self._open_meteo(kind, url.query, as_of, faults, body)
         except Exception:  # a simulator bug must show up as a 500 plus a traceback, not a hang
@@ -358,6 +366,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._html(404, "Not Found", body)
         else:
             self._send(200, data, content_type, body)
+
+    def _jma(self, path: str, as_of: dt.date, body: bool) -> None:
+        """JMA station files as stored, cut to readings before the simulated date."""
+        m = _JMA_RE.match(path)
+        year = int(m[1]) if m else 0
+        file = self.sim.data_dir / "jma" / "tokyo_hourly_temperature" / f"temperature-{year}.csv"
+        if not m or year > as_of.year or not file.exists():
+            self._html(404, "Not Found", body)
+            return
+        kept = []
+        for line in file.read_bytes().splitlines(keepends=True):
+            head = line.split(b" ", 1)[0]
+            if head[:1].isdigit() and head.count(b"/") == 2:
+                y, mo, d = (int(x) for x in head.split(b"/"))
+                if dt.date(y, mo, d) >= as_of:
+                    continue
+            kept.append(line)
+        self._send(200, b"".join(kept), "text/csv", body)
 
     def _open_meteo(self, kind: str, query: str, as_of: dt.date, faults: FaultSet, body: bool) -> None:
         sim = self.sim

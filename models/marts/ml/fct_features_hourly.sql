@@ -77,6 +77,7 @@ joined as (
         observed.cooling_degree_c,
         observed.heating_degree_c,
         observed.discomfort_index,
+        observed.temperature_source,
         observed_daily.day_max_temperature_c,
         observed_daily.day_min_temperature_c,
         observed_daily.day_mean_temperature_c

@@ -1,0 +1,122 @@
+"""JMA hourly station temperature (気象庁 過去の気象データ), an optional history source.
+
+Open-Meteo's archive reaches back decades in production, but a deployment that only has JMA
+station files for early years (as the bundled data does: Open-Meteo from 2023, JMA Tokyo from
+2016) can land them here. dbt then fills hours without Open-Meteo observations with the JMA
+value mapped onto the area mean by a per-hour-of-day linear fit on the overlap, and flags those
+hours (`temperature_source = 'jma_calibrated'`); it never mixes the two sources uncalibrated
+(JMA Tokyo reads about 1.1 °C warmer than the area mean).
+
+JMA's download service is an interactive form, so files are taken from a folder laid out as
+`temperature-YYYY.csv` (`JMA_DIR`) or from a server with the same names (`JMA_BASE_URL`, which
+the simulator provides). Neither set → this source is skipped.
+
+Format: CP932; a download-time line, a blank line, three header lines (station; element;
+quality/homogeneity), then `YYYY/M/D H:MM:SS,value,quality,homogeneity`. JMA stamps the hour at
+its *end* of observation (`1:00:00` is the reading at 01:00; `2017/1/1 00:00:00` closes 2016);
+temperature is an instantaneous reading, so we store that instant as `valid_at`, like Open-Meteo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.config import Settings
+from ingest.http import HttpClient, NotPublished, UpstreamError
+from ingest.load import RawTable
+from ingest.quarantine import quarantine
+from ingest.report import RunReport, progress
+from ingest.tables import JMA_HOURLY_TEMPERATURE, JMA_HOURLY_TEMPERATURE_KEY, table_from_frame
+
+SOURCE = "jma"
+STATION = "tokyo"
+ROW_RE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}),([^,]*),([^,]*),([^,]*)\s*$")
+
+
+class JmaParseError(ValueError):
+    pass
+
+
+def parse_jma_csv(raw: bytes) -> pd.DataFrame:
+    """Rows of (valid_at UTC, temperature_c, quality_code, homogeneity_code)."""
+    try:
+        text = raw.decode("cp932")
+    except UnicodeDecodeError as exc:
+        raise JmaParseError(f"wrong encoding: not CP932 ({exc.reason})") from exc
+    if "気温" not in text:
+        raise JmaParseError("not a JMA temperature file: header 気温(℃) not found")
+    rows = []
+    for n, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+        if not line or not line[0].isdigit():
+            continue
+        m = ROW_RE.match(line)
+        if not m:
+            raise JmaParseError(f"line {n}: unexpected row {line[:60]!r}")
+        y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+        value, quality, homog = m.group(7), m.group(8), m.group(9)
+        try:
+            temp = float(value) if value.strip() else None
+        except ValueError:
+            raise JmaParseError(f"line {n}: non-numeric temperature {value!r}") from None
+        rows.append((datetime(y, mo, d) + pd.Timedelta(hours=h, minutes=mi, seconds=s), temp,
+                     int(quality) if quality.strip() else None, int(homog) if homog.strip() else None))
+    if not rows:
+        raise JmaParseError("no data rows")
+    df = pd.DataFrame(rows, columns=["local", "temperature_c", "quality_code", "homogeneity_code"])
+    df["valid_at"] = df["local"].dt.tz_localize("Asia/Tokyo").dt.tz_convert("UTC")
+    return df.drop(columns="local")
+
+
+def _read(settings: Settings, client: HttpClient, name: str) -> bytes | None:
+    folder = os.environ.get("JMA_DIR", "").strip()
+    base = os.environ.get("JMA_BASE_URL", "").strip().rstrip("/")
+    if folder:
+        path = Path(folder) / name
+        return path.read_bytes() if path.exists() else None
+    return client.get(f"{base}/{name}").content
+
+
+def configured() -> bool:
+    return bool(os.environ.get("JMA_DIR", "").strip() or os.environ.get("JMA_BASE_URL", "").strip())
+
+
+def fetch(client: HttpClient, settings: Settings, start: date, end: date, report: RunReport) -> pd.DataFrame:
+    """JMA Tokyo hourly temperature for the years touching [start, end] (file year = label year)."""
+    frames = []
+    for year in range(start.year, end.year + 1):
+        name = f"temperature-{year}.csv"
+        try:
+            raw = _read(settings, client, name)
+        except NotPublished:
+            raw = None
+        except UpstreamError as exc:
+            report.errors.append(f"jma {name}: {exc}")
+            continue
+        if raw is None:
+            report.not_published.append(f"jma {year}")
+            continue
+        report.files_fetched += 1
+        try:
+            df = parse_jma_csv(raw)
+        except JmaParseError as exc:
+            quarantine(settings.quarantine_dir, SOURCE, name, raw, str(exc), report)
+            continue
+        local_day = df["valid_at"].dt.tz_convert("Asia/Tokyo").dt.date
+        frames.append(df[(local_day >= start) & (local_day <= end)])
+        progress(f"  jma {year}: {len(frames[-1])} hours")
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["valid_at"])
+
+
+def to_raw_tables(df: pd.DataFrame, loaded_at: datetime) -> list[RawTable]:
+    df = df.copy()
+    df["station_id"] = STATION
+    df["loaded_at"] = loaded_at
+    df["loaded_at"] = pd.to_datetime(df["loaded_at"], utc=True)
+    df["valid_at"] = pd.to_datetime(df["valid_at"], utc=True)
+    return [RawTable("jma_hourly_temperature", table_from_frame(df, JMA_HOURLY_TEMPERATURE),
+                     JMA_HOURLY_TEMPERATURE_KEY, "valid_at")]

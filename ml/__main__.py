@@ -1,0 +1,112 @@
+"""`python -m ml forecast|backtest`: 16-day hourly demand forecasts written to the warehouse.
+
+    python -m ml forecast [--as-of YYYY-MM-DD] [--retrain]
+    python -m ml backtest --start D1 --end D2 [--every N] [--weather auto|vintage|oracle]
+
+Exit status: 0 written, 1 failed (message on stderr), 64 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+
+JST = timezone(timedelta(hours=9))
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-06-01") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ml", description="16-day hourly demand forecasts (XGBoost)")
+    p.add_argument("--target", default=None, help="dev (DuckDB) or prod (BigQuery); env ENERGY_TARGET")
+    p.add_argument("--area", default=os.environ.get("ENERGY_AREA", "tokyo"))
+    sub = p.add_subparsers(dest="command", required=True)
+    f = sub.add_parser("forecast", help="the daily forecast (run kind daily)")
+    f.add_argument("--as-of", type=_date, default=None, help="issue date (JST), default today")
+    f.add_argument("--retrain", action="store_true", help="train a new model even if a stored one is usable")
+    f.add_argument("--retrain-days", type=int, default=7, help="reuse a stored model at most this old (days)")
+    b = sub.add_parser("backtest", help="forecasts issued on past dates (run kind backtest)")
+    b.add_argument("--start", type=_date, required=True)
+    b.add_argument("--end", type=_date, required=True)
+    b.add_argument("--every", type=int, default=1, help="days between issue dates")
+    b.add_argument("--weather", choices=["auto", "vintage", "oracle"], default="auto",
+                   help="auto: the vintage available at issue time if the warehouse has one, else observed "
+                        "weather labelled oracle_observed")
+    b.add_argument("--retrain-days", type=int, default=28, help="refit when the model is older than this")
+    b.add_argument("--label", default=None, help="run id prefix (default backtest-<weather source>)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return 64 if exc.code else 0
+    if args.target:
+        os.environ["ENERGY_TARGET"] = args.target
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    if args.command == "backtest" and (args.end < args.start or args.every < 1):
+        print("error: need --start ≤ --end and --every ≥ 1", file=sys.stderr)
+        return 64
+
+    from ingest.config import Settings
+    from ml import io
+    from ml.features import build_grid
+    from ml.run import forecast_issue
+
+    settings = Settings()
+    models_dir = settings.data_dir / "models"
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    t0 = time.perf_counter()
+    try:
+        grid = build_grid(io.read_features(settings, args.area))
+        t_read = time.perf_counter() - t0
+        if args.command == "forecast":
+            issue = args.as_of or datetime.now(JST).date()
+            weather = io.read_forecast_weather(settings, args.area, issue)
+            res = forecast_issue(grid, issue, args.area, "daily", weather, models_dir,
+                                 retrain_days=args.retrain_days, force_retrain=args.retrain, log=log)
+            t_w = time.perf_counter()
+            report = io.write_forecasts(settings, res.rows, datetime.now(timezone.utc).replace(microsecond=0))
+            print(f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
+                  f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
+                  f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; "
+                  f"{report.rows_loaded.get('ml_forecasts', 0)} rows new or changed")
+            print(f"timings: read {t_read:.1f} s, model {res.seconds['model']:.1f} s, predict "
+                  f"{res.seconds['predict']:.2f} s, write {time.perf_counter() - t_w:.1f} s, "
+                  f"total {time.perf_counter() - t0:.1f} s")
+            return 0
+        issues = []
+        d = args.start
+        while d <= args.end:
+            issues.append(d)
+            d += timedelta(days=args.every)
+        written = 0
+        for n, issue in enumerate(issues, 1):
+            weather = None if args.weather == "oracle" else io.read_forecast_weather(settings, args.area, issue)
+            if args.weather == "auto" and weather is not None and weather.empty:
+                weather = None
+            res = forecast_issue(grid, issue, args.area, "backtest", weather, models_dir,
+                                 retrain_days=args.retrain_days, run_label=args.label and f"{args.label}", log=log)
+            report = io.write_forecasts(settings, res.rows, datetime.now(timezone.utc).replace(microsecond=0))
+            written += report.rows_loaded.get("ml_forecasts", 0)
+            log(f"[{n}/{len(issues)}] {res.run_id}: {res.weather_source}, model {res.model.version} "
+                f"({'trained' if res.trained else 'reused'}), {time.perf_counter() - t0:.0f} s elapsed")
+        print(f"backtest: {len(issues)} issue dates {issues[0]} … {issues[-1]}, {written} rows new or changed, "
+              f"{time.perf_counter() - t0:.1f} s")
+        return 0
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Issue-relative features: the one code path shared by training, forecasting and backtests.
+
+A forecast issued on date D (04:00 JST) knows demand through D−1 23:00. For every target hour
+of D … D+15 we build features from:
+- the calendar of the target day and hour (from the dbt feature view, identical for training
+  and forecasting because both read the same rows);
+- demand profiles of reference days strictly before D, looked up by *date*, never by row offset:
+  the latest same weekday (the seasonal-naive rule), the latest day of the same day class, the
+  mean of the last three plain workdays, yesterday, and the same hour over the last week — all
+  divided by the level (mean demand of D−7 … D−1), which is also what the target is divided by;
+- weather at the target hour (observed history for training and "oracle" runs, the forecast
+  vintage available at issue time otherwise) and its difference to the reference days.
+
+Training uses many past issue dates (each with targets strictly before the forecast's own D), so
+the model learns how each profile ages with the horizon: one direct model for all 16 days.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+HOURS = 24
+HORIZON_DAYS = 16
+LEVEL_DAYS = 7
+
+#: day classes for the "same kind of day" profile
+DAY_CLASS = {
+    "workday": 0,
+    "saturday": 1,
+    "sunday": 2,
+    "holiday": 2,
+    "new_year": 2,
+    "bridge_workday": 3,
+    "obon_workday": 3,
+    "golden_week_workday": 3,
+}
+DAY_TYPES = list(DAY_CLASS)
+WEATHER_COLUMNS = [
+    "temperature_c",
+    "relative_humidity_pct",
+    "apparent_temperature_c",
+    "cooling_degree_c",
+    "heating_degree_c",
+    "discomfort_index",
+    "cloud_cover_pct",
+    "shortwave_radiation_wm2",
+    "precipitation_mm",
+]
+CALENDAR_FLAGS = [
+    "is_day_off",
+    "is_public_holiday",
+    "is_substitute_holiday",
+    "is_new_year_period",
+    "is_obon",
+    "is_golden_week",
+    "is_bridge_day",
+    "is_previous_day_off",
+    "is_next_day_off",
+]
+
+
+@dataclass
+class DayGrid:
+    """The feature view reshaped to (day, hour) matrices; days are consecutive dates."""
+
+    first_day: date
+    days: pd.DatetimeIndex
+    demand: np.ndarray  # (n_days, 24) MW, NaN where unknown
+    weather: dict[str, np.ndarray]  # name → (n_days, 24)
+    roll24_temperature: np.ndarray  # mean temperature of the 24 h before each hour
+    calendar: pd.DataFrame  # one row per day
+    day_class: np.ndarray  # (n_days,)
+
+    def index(self, d: date) -> int:
+        return (pd.Timestamp(d) - pd.Timestamp(self.first_day)).days
+
+    def with_weather(self, start: date, values: pd.DataFrame | None) -> DayGrid:
+        """A copy whose weather from `start` on is `values` (valid_at, weather columns), NaN elsewhere.
+
+        This is how a forecast sees the future: only the vintage it was given, never observations.
+        """
+        i0 = self.index(start)
+        weather = {k: v.copy() for k, v in self.weather.items()}
+        for arr in weather.values():
+            arr[i0:, :] = np.nan
+        if values is not None and not values.empty:
+            local = values["valid_at"].dt.tz_convert("Asia/Tokyo")
+            di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(self.first_day)).dt.days).to_numpy()
+            hi = local.dt.hour.to_numpy()
+            ok = (di >= i0) & (di < len(self.days))
+            for col in WEATHER_COLUMNS:
+                if col in values.columns:
+                    weather[col][di[ok], hi[ok]] = pd.to_numeric(values[col], errors="coerce").to_numpy()[ok]
+        return DayGrid(self.first_day, self.days, self.demand, weather, _roll24(weather["temperature_c"]),
+                       self.calendar, self.day_class)
+
+
+def _roll24(temp: np.ndarray) -> np.ndarray:
+    """Mean of the 24 hourly values before each hour (NaNs skipped), on the flat time axis."""
+    flat = temp.reshape(-1)
+    valid = ~np.isnan(flat)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(valid, flat, 0.0))])
+    ccnt = np.concatenate([[0], np.cumsum(valid)])
+    idx = np.arange(flat.size)
+    lo = np.maximum(idx - 24, 0)
+    cnt = ccnt[idx] - ccnt[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (csum[idx] - csum[lo]) / cnt
+    out[cnt < 12] = np.nan
+    return out.reshape(temp.shape)
+
+
+def build_grid(view: pd.DataFrame) -> DayGrid:
+    """Reshape fct_features_hourly (one area) into day × hour matrices keyed by date."""
+    dates = pd.to_datetime(view["date_jst"])
+    first, last = dates.min().normalize(), dates.max().normalize()
+    days = pd.date_range(first, last, freq="D")
+    di = (dates - first).dt.days.to_numpy()
+    hi = view["hour_jst"].to_numpy().astype(int)
+
+    def matrix(col: str) -> np.ndarray:
+        out = np.full((len(days), HOURS), np.nan)
+        if col in view.columns:
+            out[di, hi] = pd.to_numeric(view[col], errors="coerce").to_numpy(dtype=float)
+        return out
+
+    weather = {c: matrix(c) for c in WEATHER_COLUMNS}
+    cal_cols = ["date_jst", "iso_dow", "month_of_year", "day_type", *CALENDAR_FLAGS]
+    calendar = (
+        view[cal_cols].drop_duplicates("date_jst").assign(_d=lambda f: pd.to_datetime(f["date_jst"]))
+        .set_index("_d").reindex(days)
+    )
+    calendar["day_type"] = calendar["day_type"].fillna("workday")
+    for col in CALENDAR_FLAGS:
+        calendar[col] = calendar[col].fillna(False).astype(bool)
+    calendar["iso_dow"] = days.isocalendar().day.to_numpy()
+    day_class = calendar["day_type"].map(DAY_CLASS).fillna(0).astype(int).to_numpy()
+    return DayGrid(first.date(), days, matrix("demand_mw"), weather, _roll24(weather["temperature_c"]),
+                   calendar, day_class)
+
+
+def _last_of_class(day_class: np.ndarray) -> np.ndarray:
+    """last[c, j] = the latest day index ≤ j whose class is c (−1 if none)."""
+    n = len(day_class)
+    out = np.full((4, n), -1, dtype=np.int64)
+    for c in range(4):
+        idx = np.where(day_class == c, np.arange(n), -1)
+        out[c] = np.maximum.accumulate(idx)
+    return out
+
+
+def _take(mat: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
+    """mat[day_idx, :] with NaN rows for indices out of range (−1 = none)."""
+    ok = (day_idx >= 0) & (day_idx < mat.shape[0])
+    out = np.full(day_idx.shape + (mat.shape[1],), np.nan)
+    out[ok] = mat[day_idx[ok]]
+    return out
+
+
+def build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.DataFrame:
+    """One row per (issue date, target hour) for D … D+15, with the target where known.
+
+    Every lookup uses day indices computed from dates and only reads demand of days < D.
+    """
+    with warnings.catch_warnings():  # all-NaN slices (unknown days) are expected and give NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _build_features(grid, issue_days)
+
+
+def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.DataFrame:
+    issues = np.asarray([grid.index(d) for d in issue_days], dtype=np.int64)
+    m = len(issues)
+    k = np.arange(HORIZON_DAYS)
+    target = issues[:, None] + k[None, :]  # (m, 16) day index of the target day
+    known_last = issues - 1  # last day whose demand is known
+
+    daily_mean = np.nanmean(np.where(np.isnan(grid.demand), np.nan, grid.demand), axis=1) if len(grid.demand) else []
+    level = np.array([np.nanmean(daily_mean[max(i - LEVEL_DAYS, 0):i]) if i > 0 else np.nan for i in issues])
+
+    # reference days (all < D)
+    ahead = target - known_last[:, None]  # ≥ 1
+    ref_weekday = target - 7 * np.ceil(ahead / 7).astype(np.int64)
+    last_cls = _last_of_class(grid.day_class)
+    n_days = len(grid.days)
+    tgt_clipped = np.clip(target, 0, n_days - 1)
+    tclass = grid.day_class[tgt_clipped]
+    ref_class = last_cls[tclass, np.clip(known_last, 0, n_days - 1)[:, None].repeat(HORIZON_DAYS, 1)]
+    workdays = np.where(grid.day_class == 0)[0]
+    pos = np.searchsorted(workdays, known_last, side="right")  # workdays[:pos] ≤ known_last
+    last3 = np.stack([np.where(pos - j > 0, workdays[np.clip(pos - j, 0, len(workdays) - 1)], -1)
+                      for j in (1, 2, 3)], axis=1)  # (m, 3)
+
+    dem = grid.demand
+    p_weekday = _take(dem, ref_weekday)  # (m, 16, 24)
+    p_class = _take(dem, ref_class)
+    p_last3 = np.nanmean(_take(dem, last3), axis=1)  # (m, 24)
+    p_yday = _take(dem, known_last)  # (m, 24)
+    week_idx = known_last[:, None] - np.arange(LEVEL_DAYS)[None, :]
+    p_week = np.nanmean(_take(dem, week_idx), axis=1)  # (m, 24)
+    week_peak = np.nanmax(_take(dem, week_idx).reshape(m, -1), axis=1)
+
+    t = grid.weather["temperature_c"]
+    t_target = _take(t, target)
+    t_ref_weekday = _take(t, ref_weekday)
+    t_ref_class = _take(t, ref_class)
+    day_t = _take(t, target)
+    day_max, day_min, day_mean = (np.nanmax(day_t, axis=2), np.nanmin(day_t, axis=2), np.nanmean(day_t, axis=2)) \
+        if day_t.size else (day_t, day_t, day_t)
+    ref_class_max = np.nanmax(t_ref_class, axis=2)
+
+    lv = level[:, None, None]
+    shape = (m, HORIZON_DAYS, HOURS)
+    hour = np.broadcast_to(np.arange(HOURS)[None, None, :], shape)
+    cal = grid.calendar
+    cols: dict[str, np.ndarray] = {
+        "issue_day_index": np.broadcast_to(issues[:, None, None], shape),
+        "target_day_index": np.broadcast_to(target[:, :, None], shape),
+        "horizon_day": np.broadcast_to((k + 1)[None, :, None], shape),
+        "hour": hour,
+        "lead_hours": np.broadcast_to(k[None, :, None] * 24, shape) + hour - 4,
+        "level_mw": np.broadcast_to(lv, shape),
+        "p_same_weekday": p_weekday / lv,
+        "p_same_class": p_class / lv,
+        "p_last3_workdays": np.broadcast_to(p_last3[:, None, :], shape) / lv,
+        "p_yesterday": np.broadcast_to(p_yday[:, None, :], shape) / lv,
+        "p_last_week": np.broadcast_to(p_week[:, None, :], shape) / lv,
+        "week_peak_ratio": np.broadcast_to((week_peak / level)[:, None, None], shape),
+        "ref_weekday_age_days": np.broadcast_to((target - ref_weekday)[:, :, None], shape),
+        "ref_class_age_days": np.broadcast_to((target - ref_class)[:, :, None], shape),
+        "temp_minus_ref_weekday": t_target - t_ref_weekday,
+        "temp_minus_ref_class": t_target - t_ref_class,
+        "day_max_temp": np.broadcast_to(day_max[:, :, None], shape),
+        "day_min_temp": np.broadcast_to(day_min[:, :, None], shape),
+        "day_mean_temp": np.broadcast_to(day_mean[:, :, None], shape),
+        "day_max_minus_ref_class": np.broadcast_to((day_max - ref_class_max)[:, :, None], shape),
+        "temp_roll24": _take(grid.roll24_temperature, target),
+    }
+    for col in WEATHER_COLUMNS:
+        cols[col] = _take(grid.weather[col], target)
+    # calendar of the target day (same rows of the same view in training and forecasting)
+    cal_idx = tgt_clipped
+    for col in CALENDAR_FLAGS:
+        cols[col] = np.broadcast_to(cal[col].to_numpy()[cal_idx][:, :, None], shape).astype(float)
+    cols["iso_dow"] = np.broadcast_to(cal["iso_dow"].to_numpy()[cal_idx][:, :, None], shape)
+    cols["day_class"] = np.broadcast_to(tclass[:, :, None], shape)
+    cols["day_type_code"] = np.broadcast_to(
+        cal["day_type"].map({t: i for i, t in enumerate(DAY_TYPES)}).to_numpy()[cal_idx][:, :, None], shape)
+    doy = grid.days.dayofyear.to_numpy()[cal_idx]
+    cols["doy_sin"] = np.broadcast_to(np.sin(2 * np.pi * doy / 365.25)[:, :, None], shape)
+    cols["doy_cos"] = np.broadcast_to(np.cos(2 * np.pi * doy / 365.25)[:, :, None], shape)
+    years = grid.days.year.to_numpy() + (grid.days.month.to_numpy() > 6)
+    jan1 = (pd.to_datetime(pd.DataFrame({"year": years, "month": 1, "day": 1})) - grid.days).dt.days.to_numpy()
+    cols["days_to_jan1"] = np.broadcast_to(np.clip(jan1[cal_idx], -20, 20)[:, :, None], shape)
+    cols["demand_mw"] = _take(dem, target)  # the target (NaN when unknown or beyond the grid)
+    cols["target_in_grid"] = np.broadcast_to(((target >= 0) & (target < n_days))[:, :, None], shape)
+
+    frame = pd.DataFrame({name: np.asarray(v, dtype=float).reshape(-1) for name, v in cols.items()})
+    frame["y_ratio"] = frame["demand_mw"] / frame["level_mw"]
+    return frame
+
+
+FEATURES = [
+    "horizon_day", "hour", "lead_hours", "p_same_weekday", "p_same_class", "p_last3_workdays", "p_yesterday",
+    "p_last_week", "week_peak_ratio", "ref_weekday_age_days", "ref_class_age_days", "temp_minus_ref_weekday",
+    "temp_minus_ref_class", "day_max_temp", "day_min_temp", "day_mean_temp", "day_max_minus_ref_class",
+    "temp_roll24", *WEATHER_COLUMNS, *CALENDAR_FLAGS, "iso_dow", "day_class", "day_type_code", "doy_sin", "doy_cos",
+    "days_to_jan1", "level_mw",
+]

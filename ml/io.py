@@ -1,0 +1,75 @@
+"""Warehouse I/O for the ML step, through dlt so DuckDB and BigQuery share one code path.
+
+Reads go to the dbt marts dataset (`<schema>_marts`, e.g. `analytics_marts`); forecasts are merged
+into `raw.ml_forecasts` with the same loader as the ingestion (only changed rows are written, so a
+re-run of a run id replaces it and never duplicates).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import pandas as pd
+
+from ingest.config import Settings
+from ingest.load import RawTable, load_tables
+from ingest.report import RunReport
+from ingest.tables import ML_FORECASTS, ML_FORECASTS_KEY, table_from_frame
+from ingest.warehouse import make_pipeline, read_df
+
+MARTS_DATASET = os.environ.get("ENERGY_MARTS_DATASET", "analytics_marts")
+
+
+def _marts_pipeline(settings: Settings):  # noqa: ANN202 - dlt.Pipeline
+    return make_pipeline(settings, name="energy_ml_read", dataset=MARTS_DATASET)
+
+
+def _ts(x: pd.Series) -> pd.Series:
+    return pd.to_datetime(x, utc=True)
+
+
+def read_features(settings: Settings, area: str) -> pd.DataFrame:
+    """The hourly feature view (history + calendar of the coming days), sorted by hour."""
+    df = read_df(
+        _marts_pipeline(settings),
+        f"select * from {{table}} where area = '{area}'",
+        table="fct_features_hourly",
+    )
+    if df.empty:
+        raise RuntimeError("fct_features_hourly is empty: run the ingestion and `dbt build` first")
+    df["hour_start_at"] = _ts(df["hour_start_at"])
+    df["date_jst"] = pd.to_datetime(df["date_jst"]).dt.date
+    return df.sort_values("hour_start_at").reset_index(drop=True)
+
+
+def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
+    """The weather vintage available at the issue time of `issue_date` (empty if none)."""
+    try:
+        df = read_df(
+            _marts_pipeline(settings),
+            f"select * from {{table}} where area = '{area}' and issue_date_jst = '{issue_date.isoformat()}'",
+            table="fct_forecast_weather_inputs",
+        )
+    except Exception as exc:  # noqa: BLE001 - the mart may not exist before the first dbt build
+        if "not exist" in str(exc) or "not found" in str(exc).lower():
+            return pd.DataFrame()
+        raise
+    if not df.empty:
+        df["valid_at"] = _ts(df["valid_at"])
+        df["vintage_issued_at"] = _ts(df["vintage_issued_at"])
+    return df
+
+
+def write_forecasts(settings: Settings, frame: pd.DataFrame, created_at: datetime) -> RunReport:
+    """Merge forecasts into raw.ml_forecasts (key: run, area, model, target hour)."""
+    df = frame.copy()
+    df["created_at"] = created_at
+    for col in ("issued_at", "target_hour_start_at", "created_at"):
+        df[col] = _ts(df[col])
+    table = table_from_frame(df, ML_FORECASTS)
+    report = RunReport(command="ml write")
+    load_tables(make_pipeline(settings), [RawTable("ml_forecasts", table, ML_FORECASTS_KEY, "target_hour_start_at")],
+                report)
+    return report
+

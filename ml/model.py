@@ -1,0 +1,188 @@
+"""Train, store, reuse and apply the XGBoost demand model.
+
+One direct model for all 16 horizon days: the target is demand divided by the level of the week
+before the issue date, so the model learns shapes and temperature responses, not the absolute
+level. Prediction intervals are split-conformal: the 5 % and 95 % quantiles of the relative
+validation errors per horizon day (a 90 % interval that widens with the horizon).
+
+Retraining policy (documented in the README): a stored model is reused while it is younger than
+`retrain_days` (7 for daily runs) *and* was trained only on data before the issue date *and* was
+built from the same feature list and parameters; otherwise, or when its day-1 error over the last
+7 known days exceeds twice its validation day-1 error (drift), a new model is trained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sklearn
+import xgboost as xgb
+
+from ml.features import FEATURES, HORIZON_DAYS, DayGrid, build_features
+
+PARAMS: dict = {
+    "objective": "reg:squarederror",
+    "tree_method": "hist",
+    "max_depth": 7,
+    "learning_rate": 0.05,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "min_child_weight": 5,
+    "reg_lambda": 1.0,
+    "seed": 17,
+    "nthread": 2,
+}
+MAX_ROUNDS = 1500
+EARLY_STOPPING = 60
+STRIDE_DAYS = 5  # one training issue date every 5 days (cycles through all weekdays)
+VALIDATION_DAYS = 56
+INTERVAL = (0.05, 0.95)
+
+
+def spec_hash() -> str:
+    """Identifies the feature list and parameters: a model from another spec is never reused."""
+    blob = json.dumps({"features": FEATURES, "params": PARAMS, "rounds": MAX_ROUNDS, "stride": STRIDE_DAYS})
+    return hashlib.sha1(blob.encode()).hexdigest()[:8]
+
+
+@dataclass
+class TrainedModel:
+    booster: xgb.Booster
+    meta: dict
+
+    @property
+    def version(self) -> str:
+        return self.meta["version"]
+
+    @property
+    def trained_through(self) -> date:
+        return date.fromisoformat(self.meta["trained_through"])
+
+
+def training_issues(grid: DayGrid, issue: date, stride: int = STRIDE_DAYS) -> list[date]:
+    """Past issue dates for training, newest first stepping back `stride` days."""
+    i_d = grid.index(issue)
+    first = 8  # a level needs a week of history
+    idx = np.arange(i_d - 1, first - 1, -stride)[::-1]
+    return [grid.days[i].date() for i in idx]
+
+
+def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.mean(np.abs(pred - actual) / actual) * 100)
+
+
+def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:  # noqa: ANN001
+    """Train on every target strictly before `issue` (so nothing from the issue date on is seen)."""
+    t0 = time.perf_counter()
+    i_d = grid.index(issue)
+    frame = build_features(grid, training_issues(grid, issue))
+    frame = frame[(frame["target_day_index"] < i_d) & frame["y_ratio"].notna() & (frame["target_in_grid"] > 0)]
+    if len(frame) < 5000:
+        raise RuntimeError(f"only {len(frame)} training rows before {issue}: backfill more history first")
+    val_mask = (frame["issue_day_index"] >= i_d - VALIDATION_DAYS).to_numpy()
+    x, y = frame[FEATURES].to_numpy(dtype=np.float32), frame["y_ratio"].to_numpy()
+    dtrain = xgb.DMatrix(x[~val_mask], label=y[~val_mask], feature_names=FEATURES)
+    dval = xgb.DMatrix(x[val_mask], label=y[val_mask], feature_names=FEATURES)
+    first = xgb.train(PARAMS, dtrain, MAX_ROUNDS, evals=[(dval, "val")], early_stopping_rounds=EARLY_STOPPING,
+                      verbose_eval=False)
+    rounds = first.best_iteration + 1
+    val = frame[val_mask]
+    val_pred = first.predict(dval, iteration_range=(0, rounds)) * val["level_mw"].to_numpy()
+    rel = val["demand_mw"].to_numpy() / val_pred - 1
+    quantiles = {}
+    for h in range(1, HORIZON_DAYS + 1):
+        r = rel[val["horizon_day"].to_numpy() == h]
+        if len(r) < 48:  # too few: borrow from every horizon
+            r = rel
+        quantiles[str(h)] = [float(np.quantile(r, INTERVAL[0])), float(np.quantile(r, INTERVAL[1]))]
+    val_h = val["horizon_day"].to_numpy()
+    val_metrics = {
+        "mape_day1": _mape(val["demand_mw"].to_numpy()[val_h == 1], val_pred[val_h == 1]),
+        "mape_days2_7": _mape(val["demand_mw"].to_numpy()[(val_h >= 2) & (val_h <= 7)],
+                              val_pred[(val_h >= 2) & (val_h <= 7)]),
+        "mape_all": _mape(val["demand_mw"].to_numpy(), val_pred),
+        "rounds": rounds,
+    }
+    full = xgb.train(PARAMS, xgb.DMatrix(x, label=y, feature_names=FEATURES), rounds, verbose_eval=False)
+    through = issue - timedelta(days=1)
+    version = f"xgb-{through:%Y%m%d}-{spec_hash()}"
+    meta = {
+        "version": version,
+        "spec": spec_hash(),
+        "trained_through": through.isoformat(),
+        "trained_for_issue": issue.isoformat(),
+        "training_rows": int(len(frame)),
+        "training_issue_dates": [str(training_issues(grid, issue)[0]), str(training_issues(grid, issue)[-1])],
+        "features": FEATURES,
+        "params": PARAMS,
+        "validation": val_metrics,
+        "interval_level": INTERVAL[1] - INTERVAL[0],
+        "conformal_quantiles": quantiles,
+        "versions": {"xgboost": xgb.__version__, "scikit-learn": sklearn.__version__,
+                     "pandas": pd.__version__, "numpy": np.__version__, "python": platform.python_version()},
+        "fit_seconds": round(time.perf_counter() - t0, 1),
+    }
+    log(f"trained {version}: {len(frame):,} rows, {rounds} rounds, validation MAPE day 1 "
+        f"{val_metrics['mape_day1']:.2f} %, all {val_metrics['mape_all']:.2f} % ({meta['fit_seconds']} s)")
+    return TrainedModel(full, meta)
+
+
+def save(model: TrainedModel, models_dir: Path) -> Path:
+    folder = models_dir / model.version
+    folder.mkdir(parents=True, exist_ok=True)
+    model.booster.save_model(str(folder / "model.ubj"))
+    (folder / "meta.json").write_text(json.dumps(model.meta, indent=2), encoding="utf-8")
+    return folder
+
+
+def load_usable(models_dir: Path, issue: date, retrain_days: int) -> TrainedModel | None:
+    """The newest stored model usable for `issue` under the policy, or None."""
+    if not models_dir.is_dir():
+        return None
+    best: tuple[date, Path] | None = None
+    for meta_path in models_dir.glob("*/meta.json"):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        through = date.fromisoformat(meta["trained_through"])
+        if meta.get("spec") != spec_hash() or through >= issue or (issue - through).days > retrain_days:
+            continue
+        if best is None or through > best[0]:
+            best = (through, meta_path.parent)
+    if best is None:
+        return None
+    booster = xgb.Booster()
+    booster.load_model(str(best[1] / "model.ubj"))
+    return TrainedModel(booster, json.loads((best[1] / "meta.json").read_text(encoding="utf-8")))
+
+
+def predict(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Point forecast and conformal interval (MW) for feature rows."""
+    ratio = model.booster.predict(xgb.DMatrix(frame[FEATURES].to_numpy(dtype=np.float32), feature_names=FEATURES))
+    pred = ratio * frame["level_mw"].to_numpy()
+    q = model.meta["conformal_quantiles"]
+    lo = np.array([q[str(int(h))][0] for h in frame["horizon_day"]])
+    hi = np.array([q[str(int(h))][1] for h in frame["horizon_day"]])
+    return pd.DataFrame({"predicted_mw": pred, "lower_mw": pred * (1 + lo), "upper_mw": pred * (1 + hi)},
+                        index=frame.index)
+
+
+def recent_day1_mape(model: TrainedModel, grid: DayGrid, issue: date, days: int = 7) -> float | None:
+    """Day-1 MAPE of `model` on the last `days` issue dates whose day 1 is known (drift check)."""
+    issues = [issue - timedelta(days=d) for d in range(days, 0, -1)]
+    issues = [d for d in issues if grid.index(d) >= 8]
+    if not issues:
+        return None
+    frame = build_features(grid, issues)
+    frame = frame[(frame["horizon_day"] == 1) & frame["demand_mw"].notna()]
+    frame = frame[frame["target_day_index"] < grid.index(issue)]
+    if frame.empty:
+        return None
+    pred = predict(model, frame)["predicted_mw"].to_numpy()
+    return _mape(frame["demand_mw"].to_numpy(), pred)

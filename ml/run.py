@@ -1,0 +1,115 @@
+"""One forecast run: pick or train the model, build the issue's features, predict 384 hours.
+
+Used by `python -m ml forecast` (run kind `daily`) and `python -m ml backtest` (run kind
+`backtest`), so a backtest goes through exactly the production path.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from ml.features import HORIZON_DAYS, DayGrid, build_features
+from ml.model import TrainedModel, load_usable, predict, recent_day1_mape, save, train
+
+JST = timezone(timedelta(hours=9))
+ISSUE_HOUR_JST = 4
+DRIFT_FACTOR = 2.0
+
+
+def issue_time(issue: date) -> datetime:
+    return datetime(issue.year, issue.month, issue.day, ISSUE_HOUR_JST, tzinfo=JST).astimezone(timezone.utc)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    issue: date
+    weather_source: str
+    model: TrainedModel
+    trained: bool
+    reason: str
+    rows: pd.DataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def choose_model(grid: DayGrid, issue: date, models_dir: Path, retrain_days: int, force: bool,
+                 log=print) -> tuple[TrainedModel, bool, str]:  # noqa: ANN001
+    """Reuse a stored model when the policy allows; train (and store) one otherwise."""
+    if not force:
+        model = load_usable(models_dir, issue, retrain_days)
+        if model is not None:
+            recent = recent_day1_mape(model, grid, issue)
+            limit = DRIFT_FACTOR * model.meta["validation"]["mape_day1"]
+            if recent is None or recent <= limit:
+                return model, False, f"reused (age {(issue - model.trained_through).days} d" + (
+                    f", recent day-1 MAPE {recent:.2f} % ≤ {limit:.2f} %)" if recent is not None else ")")
+            log(f"drift: recent day-1 MAPE {recent:.2f} % > {limit:.2f} %: retraining")
+            reason = "retrained: drift"
+        else:
+            reason = f"trained: no stored model younger than {retrain_days} d and trained before {issue}"
+    else:
+        reason = "trained: --retrain"
+    model = train(grid, issue, log=log)
+    save(model, models_dir)
+    return model, True, reason
+
+
+def forecast_issue(
+    grid: DayGrid,
+    issue: date,
+    area: str,
+    run_kind: str,
+    weather: pd.DataFrame | None,
+    models_dir: Path,
+    retrain_days: int = 7,
+    force_retrain: bool = False,
+    run_label: str | None = None,
+    log=print,  # noqa: ANN001
+) -> RunResult:
+    """Forecast issue date 00:00 … day 16 23:00 JST.
+
+    `weather`: the forecast vintage available at the issue time (fct_forecast_weather_inputs), or
+    None for "oracle" weather (observed values standing in for a forecast, labelled as such).
+    """
+    t0 = time.perf_counter()
+    if grid.index(issue) >= len(grid.days) - HORIZON_DAYS + 1:
+        raise RuntimeError(f"the calendar in fct_features_hourly ends before {issue} + 16 days: load holidays "
+                           "further ahead (ingest daily) and rebuild dbt")
+    model, trained, reason = choose_model(grid, issue, models_dir, retrain_days, force_retrain, log)
+    t1 = time.perf_counter()
+    if weather is None:
+        weather_source, issue_grid = "oracle_observed", grid
+    else:
+        weather_source = "forecast_vintage" if not weather.empty else "missing"
+        issue_grid = grid.with_weather(issue, weather)
+    frame = build_features(issue_grid, [issue])
+    preds = predict(model, frame)
+    hours = pd.date_range(pd.Timestamp(issue).tz_localize("Asia/Tokyo"), periods=HORIZON_DAYS * 24, freq="h")
+    label = run_label or ("daily" if run_kind == "daily" else f"backtest-{weather_source}")
+    run_id = f"{label}-{area}-{issue.isoformat()}"
+    rows = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "area": area,
+            "model": "xgboost",
+            "model_version": model.version,
+            "run_kind": run_kind,
+            "weather_source": weather_source,
+            "issued_at": issue_time(issue),
+            "target_hour_start_at": hours.tz_convert("UTC"),
+            "predicted_mw": preds["predicted_mw"].to_numpy(),
+            "lower_mw": preds["lower_mw"].to_numpy(),
+            "upper_mw": preds["upper_mw"].to_numpy(),
+            "interval_level": model.meta["interval_level"],
+        }
+    )
+    if rows["predicted_mw"].isna().any():
+        raise RuntimeError(f"{int(rows['predicted_mw'].isna().sum())} predictions are NaN (no demand history "
+                           f"in the week before {issue}?)")
+    return RunResult(run_id, issue, weather_source, model, trained, reason, rows,
+                     {"model": t1 - t0, "predict": time.perf_counter() - t1})
