@@ -250,7 +250,7 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     cols["day_class"] = np.broadcast_to(tclass[:, :, None], shape)
     cols["day_type_code"] = np.broadcast_to(
         cal["day_type"].map({t: i for i, t in enumerate(DAY_TYPES)}).to_numpy()[cal_idx][:, :, None], shape)
-    doy = grid.days.dayofyear.to_numpy()[cal_idx]
+    doy = grid.days.day_of_year.to_numpy()[cal_idx]
     cols["doy_sin"] = np.broadcast_to(np.sin(2 * np.pi * doy / 365.25)[:, :, None], shape)
     cols["doy_cos"] = np.broadcast_to(np.cos(2 * np.pi * doy / 365.25)[:, :, None], shape)
     years = grid.days.year.to_numpy() + (grid.days.month.to_numpy() > 6)

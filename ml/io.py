@@ -31,11 +31,15 @@ def _ts(x: pd.Series) -> pd.Series:
 
 def read_features(settings: Settings, area: str) -> pd.DataFrame:
     """The hourly feature view (history + calendar of the coming days), sorted by hour."""
-    df = read_df(
-        _marts_pipeline(settings),
-        f"select * from {{table}} where area = '{area}'",
-        table="fct_features_hourly",
-    )
+    try:
+        df = read_df(
+            _marts_pipeline(settings),
+            f"select * from {{table}} where area = '{area}'",
+            table="fct_features_hourly",
+        )
+    except Exception as exc:  # noqa: BLE001 - each destination words "no such table" its own way
+        raise RuntimeError(f"cannot read fct_features_hourly ({type(exc).__name__}): run the ingestion and "
+                           "`dbt build` first") from exc
     if df.empty:
         raise RuntimeError("fct_features_hourly is empty: run the ingestion and `dbt build` first")
     df["hour_start_at"] = _ts(df["hour_start_at"])

@@ -92,3 +92,32 @@ def raw_checksums(db: Path) -> dict[str, str]:
 
 def duckdb_path() -> Path:
     return Path(os.environ["ENERGY_DUCKDB_PATH"])
+
+
+@pytest.fixture(scope="session")
+def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse with a year of generated history, one forecast vintage and a dbt build.
+
+    Issue date for tests: 2024-02-20 (its weather vintage is in fct_forecast_weather_inputs).
+    """
+    from ingest.__main__ import main as ingest_main
+    from tests.dbt_helpers import dbt
+
+    upstream = tmp_path_factory.mktemp("ml_upstream")
+    generate(upstream, date(2023, 1, 1), date(2024, 2, 29), seed=11)
+    work = tmp_path_factory.mktemp("ml_wh")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
+    mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
+    mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    try:
+        with SimulatorServer(upstream, "2024-02-20", noise_seed=5) as sim:
+            for key, value in sim.env().items():
+                mp.setenv(key, value)
+            assert ingest_main(["backfill", "--start", "2023-01-01", "--end", "2024-02-19"]) == 0
+            assert ingest_main(["daily", "--as-of", "2024-02-20"]) == 0
+    finally:
+        mp.undo()
+    db = work / "data" / "warehouse.duckdb"
+    dbt("build", "--exclude", "test_type:data", db=db, target_dir=work / "target")
+    return db

@@ -538,10 +538,10 @@ def test_cli_prints_env_lines_and_stops_on_sigterm(gen_dir: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(4)]
+        lines = [proc.stdout.readline().strip() for _ in range(5)]
         env = dict(line.removeprefix("export ").split("=", 1) for line in lines)
         assert list(env) == ["TEPCO_BASE_URL", "OPEN_METEO_ARCHIVE_URL", "OPEN_METEO_FORECAST_URL",
-                             "ENERGY_SIMULATOR_URL"]
+                             "JMA_BASE_URL", "ENERGY_SIMULATOR_URL"]
         base = env["ENERGY_SIMULATOR_URL"]
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
         assert env["TEPCO_BASE_URL"] == base + "/tepco/forecast/html/images"

@@ -70,19 +70,33 @@ def lead_sigma(lead_day: int) -> float:
     return {6: 1.8, 7: 2.1}.get(lead_day, 3.0)
 
 
-def forecast_noise(seed: int, point: str, as_of: dt.date, rho: float, hours: int = MAX_FORECAST_DAYS * 24) -> np.ndarray:
-    """Noise for the hours from ``as_of`` 00:00 on: AR(1) with unit marginal std × lead sigma.
+#: Share of the noise variance common to every point: a forecast bust is regional (a front arrives
+#: early over all of Kanto), so point errors are strongly correlated and the area mean keeps
+#: nearly the full per-point sigma instead of averaging it away.
+SPATIAL_CORRELATION = 0.9
 
-    Always drawn for the full 16 days, so the noise of an hour does not depend on how
-    many days a request asked for.
-    """
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(point.encode()), as_of.toordinal()])
-    shocks = rng.standard_normal(hours)
+
+def _ar1(key: list[int], rho: float, hours: int) -> np.ndarray:
+    shocks = np.random.default_rng(key).standard_normal(hours)
     unit = np.empty(hours)
     unit[0] = shocks[0]
     scale = math.sqrt(max(0.0, 1.0 - rho * rho))
     for t in range(1, hours):
         unit[t] = rho * unit[t - 1] + scale * shocks[t]
+    return unit
+
+
+def forecast_noise(seed: int, point: str, as_of: dt.date, rho: float, hours: int = MAX_FORECAST_DAYS * 24) -> np.ndarray:
+    """Noise for the hours from ``as_of`` 00:00 on: AR(1) with unit marginal std × lead sigma.
+
+    A regional AR(1) series shared by all points (variance share SPATIAL_CORRELATION) plus a
+    local one per point; each has unit variance, so every point's marginal std is the lead
+    sigma. Always drawn for the full 16 days, so the noise of an hour does not depend on how
+    many days a request asked for.
+    """
+    common = _ar1([seed & 0xFFFFFFFF, 0, as_of.toordinal()], rho, hours)
+    local = _ar1([seed & 0xFFFFFFFF, zlib.crc32(point.encode()), as_of.toordinal()], rho, hours)
+    unit = math.sqrt(SPATIAL_CORRELATION) * common + math.sqrt(1 - SPATIAL_CORRELATION) * local
     sigma = np.array([lead_sigma(t // 24 + 1) for t in range(hours)])
     return unit * sigma
 

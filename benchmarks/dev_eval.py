@@ -1,0 +1,52 @@
+"""Development evaluation on 2023 (NOT the 2024 benchmark): used to choose features and parameters
+without looking at the benchmark year. Reads the feature view of an existing warehouse, backtests
+in memory with oracle weather and prints MAPE by horizon group.
+
+    ENERGY_DUCKDB_PATH=… python -m benchmarks.dev_eval [--start 2023-01-09 --end 2023-12-25 --every 14]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from ingest.config import Settings
+from ml import io
+from ml.features import build_features, build_grid
+from ml.model import predict
+from ml.run import choose_model
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--start", default="2023-01-09")
+    ap.add_argument("--end", default="2023-12-25")
+    ap.add_argument("--every", type=int, default=14)
+    ap.add_argument("--retrain-days", type=int, default=56)
+    args = ap.parse_args()
+    grid = build_grid(io.read_features(Settings(), "tokyo"))
+    models = Path(tempfile.mkdtemp(prefix="dev-models-"))
+    t0 = time.perf_counter()
+    errs: dict[int, list[float]] = {}
+    d, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    while d <= end:
+        model, _, _ = choose_model(grid, d, models, args.retrain_days, False, log=lambda m: None)
+        frame = build_features(grid, [d])
+        frame = frame[frame["demand_mw"].notna()]
+        pred = predict(model, frame)["predicted_mw"].to_numpy()
+        ape = np.abs(pred - frame["demand_mw"].to_numpy()) / frame["demand_mw"].to_numpy() * 100
+        for h, e in zip(frame["horizon_day"].astype(int), ape):
+            errs.setdefault(h, []).append(e)
+        d += timedelta(days=args.every)
+    groups = {"day 1": [1], "days 2-7": range(2, 8), "days 8-16": range(8, 17), "all": range(1, 17)}
+    print("  ".join(f"{g}: {np.mean([e for h in hs for e in errs.get(h, [])]):.2f} %" for g, hs in groups.items()),
+          f"({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
