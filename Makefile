@@ -20,10 +20,19 @@ demo:  ## offline demo: synthetic upstream + simulator + the daily job
 bench-warehouse:  ## dbt build wall time on the full history (full and incremental)
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.warehouse
 
+bench-accuracy:  ## 52 weekly 2024 backtests (oracle and noisy weather) on ../shared/data; prints the accuracy table
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.accuracy
+
+bench-operation:  ## 30 consecutive simulated days of run_daily.sh on ../shared/data; prints wall times and checks
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.operation
+
 bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simulator; prints figures
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
+
+doctor:  ## check configuration, credentials, warehouse, upstreams and disk
+	bash scripts/bootstrap.sh && .venv/bin/python -m ingest check
 
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test demo bench-ingest bench-warehouse clean
+.PHONY: help setup daily test demo doctor bench-accuracy bench-operation bench-ingest bench-warehouse clean

@@ -2,7 +2,8 @@
 
 Exit status: 0 loaded (warnings such as quarantined files or months not yet
 published are in the summary); 1 some upstream kept failing (everything else was
-loaded); 2 nothing could be loaded; 64 bad arguments.
+loaded); 2 nothing could be loaded; 3 the warehouse could not be written (locked by
+another process, disk full, bad credentials); 64 bad arguments.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ import os
 import sys
 from datetime import date
 
-EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2, 64
+EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING, EXIT_WAREHOUSE, EXIT_USAGE = 0, 1, 2, 3, 64
+
+
+def explain(exc: BaseException) -> str:
+    """One line a user can act on, for the failures that happen in real operation."""
+    text = f"{type(exc).__name__}: {exc}"
+    if "lock" in text.lower() and "conflicting" in text.lower():
+        return ("the DuckDB warehouse is locked by another process (a BI tool, `dbt docs serve`, a stuck run?): "
+                f"close it and run again ({text.splitlines()[0][:200]})")
+    if "No space left" in text:
+        return f"the disk is full: free space under ENERGY_DATA_DIR and run again ({text[:200]})"
+    return text.splitlines()[0][:300]
 
 
 def _date(value: str) -> date:
@@ -33,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", type=_date, required=True)
     backfill.add_argument("--end", type=_date, required=True)
     backfill.add_argument("--no-weather", action="store_true", help="skip the Open-Meteo archive")
+    rl = sub.add_parser("runlog", help="load the pipeline run-log spool into raw.pipeline_runs")
+    rl.add_argument("action", choices=["flush"])
+    sub.add_parser("check", help="doctor: configuration, credentials, warehouse, upstreams, disk")
+    al = sub.add_parser("alert", help="send an alert (webhook / e-mail from .env); secrets are redacted")
+    al.add_argument("--subject", required=True)
+    al.add_argument("--body-file", default=None, help="file with the message body (default: stdin)")
     return parser
 
 
@@ -51,13 +69,39 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.config import Settings
 
     settings = Settings()
-    if args.command == "daily":
-        report = run_daily(settings, args.as_of)
-    else:
-        if args.end < args.start:
-            print("error: --end is before --start", file=sys.stderr)
-            return EXIT_USAGE
-        report = run_backfill(settings, args.start, args.end, weather=not args.no_weather)
+    if args.command == "check":
+        from ingest import doctor
+
+        return doctor.run(settings)
+    if args.command == "alert":
+        from ingest import alerts
+
+        body = open(args.body_file, encoding="utf-8", errors="replace").read() if args.body_file else sys.stdin.read()
+        for line in alerts.send(args.subject, body):
+            print(f"alert {line}")
+        return EXIT_OK
+    if args.command == "runlog":
+        from ingest import runlog
+
+        try:
+            n = runlog.flush(settings)
+        except Exception as exc:  # noqa: BLE001 - the spool stays; the next run loads it
+            print(f"run log not loaded ({type(exc).__name__}: {exc}); records stay in "
+                  f"{runlog.spool_path(settings)} for the next run", file=sys.stderr)
+            return EXIT_PARTIAL
+        print(f"run log: {n} stage records loaded into raw.pipeline_runs")
+        return EXIT_OK
+    if args.command == "backfill" and args.end < args.start:
+        print("error: --end is before --start", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "daily":
+            report = run_daily(settings, args.as_of)
+        else:
+            report = run_backfill(settings, args.start, args.end, weather=not args.no_weather)
+    except Exception as exc:  # noqa: BLE001 - a clear line instead of a traceback, and a distinct code
+        print(f"error: nothing was loaded: {explain(exc)}", file=sys.stderr)
+        return EXIT_WAREHOUSE
     print(report.summary(), flush=True)
     if report.nothing_loaded:
         return EXIT_NOTHING

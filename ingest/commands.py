@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 
 from ingest import calendar as jp_calendar
-from ingest import jma, open_meteo, tepco
+from ingest import jma, open_meteo, runlog, tepco
 from ingest.config import Settings
 from ingest.http import HttpClient
 from ingest.load import RawTable, load_tables
@@ -23,6 +23,8 @@ from ingest.tables import (
     JMA_HOURLY_TEMPERATURE_KEY,
     ML_FORECASTS,
     ML_FORECASTS_KEY,
+    PIPELINE_RUNS,
+    PIPELINE_RUNS_KEY,
 )
 from ingest.warehouse import make_pipeline
 
@@ -64,6 +66,7 @@ def empty_owned_tables() -> list[RawTable]:
         RawTable("ml_forecasts", ML_FORECASTS.empty_table(), ML_FORECASTS_KEY, "target_hour_start_at"),
         RawTable("jma_hourly_temperature", JMA_HOURLY_TEMPERATURE.empty_table(), JMA_HOURLY_TEMPERATURE_KEY,
                  "valid_at"),
+        RawTable("pipeline_runs", PIPELINE_RUNS.empty_table(), PIPELINE_RUNS_KEY, "started_at"),
     ]
 
 
@@ -101,9 +104,14 @@ def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
         forecast = open_meteo.fetch_forecast(client, settings, points, issued_at, report)
     tables += open_meteo.to_raw_tables(observed, forecast, loaded_at)
     tables += jp_calendar.to_raw_tables(day.year + 2, loaded_at)
+    pending = runlog.pending_table(settings)  # run-log records a failed earlier run could not load
+    if pending is not None:
+        tables.append(pending)
     tables += missing_owned_tables(tables)
 
     load_tables(make_pipeline(settings), tables, report)
+    if pending is not None:
+        runlog.clear_spool(settings, pending.data.num_rows)
     return report
 
 

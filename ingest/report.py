@@ -41,8 +41,9 @@ class RunReport:
 
     @property
     def nothing_loaded(self) -> bool:
-        """No upstream row arrived (holidays come from a local package and do not count)."""
-        return sum(n for t, n in self.rows_fetched.items() if t != "jp_holidays") == 0
+        """No upstream row arrived (holidays come from a local package, run-log rows from us)."""
+        upstream = ("tepco_", "open_meteo_", "jma_")
+        return sum(n for t, n in self.rows_fetched.items() if t.startswith(upstream)) == 0
 
     def summary(self) -> str:
         """A short human summary; stable wording so logs can be grepped."""

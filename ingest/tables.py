@@ -144,6 +144,27 @@ JMA_HOURLY_TEMPERATURE = pa.schema(
 )
 JMA_HOURLY_TEMPERATURE_KEY = ["station_id", "valid_at"]
 
+#: One row per pipeline run and stage (run_daily.sh → spool → ingest.runlog.flush).
+PIPELINE_RUNS = pa.schema(
+    [
+        ("run_id", STR),
+        ("stage", STR),
+        ("status", STR),
+        ("started_at", TS),
+        ("finished_at", TS),
+        ("duration_s", F64),
+        ("rows_processed", I64),
+        ("exit_code", I64),
+        ("error_message", STR),
+        ("as_of_date", pa.date32()),
+        ("git_revision", STR),
+        ("target", STR),
+        ("log_file", STR),
+        ("loaded_at", TS),
+    ]
+)
+PIPELINE_RUNS_KEY = ["run_id", "stage"]
+
 #: Written by the ML step (`python -m ml forecast|backtest`); created empty by ingestion so that
 #: the dbt source exists before the first forecast.
 ML_FORECASTS = pa.schema(
@@ -183,6 +204,7 @@ for _name, _key in [
     ("JP_HOLIDAYS", JP_HOLIDAYS_KEY),
     ("ML_FORECASTS", ML_FORECASTS_KEY),
     ("JMA_HOURLY_TEMPERATURE", JMA_HOURLY_TEMPERATURE_KEY),
+    ("PIPELINE_RUNS", PIPELINE_RUNS_KEY),
 ]:
     globals()[_name] = _keyed(globals()[_name], _key)
 

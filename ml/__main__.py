@@ -103,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backtest: {len(issues)} issue dates {issues[0]} … {issues[-1]}, {written} rows new or changed, "
               f"{time.perf_counter() - t0:.1f} s")
         return 0
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+        from ingest.__main__ import explain
+
+        print(f"error: {explain(exc)}", file=sys.stderr)
         return 1
 
 

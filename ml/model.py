@@ -32,7 +32,7 @@ PARAMS: dict = {
     "objective": "reg:squarederror",
     "tree_method": "hist",
     "max_depth": 7,
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "subsample": 0.8,
     "colsample_bytree": 0.8,
     "min_child_weight": 5,

@@ -29,8 +29,8 @@ fit as (
     select
         area,
         hour_jst,
-        covar_pop(y, x) / nullif(var_pop(x), 0) as slope,
-        avg(y) - covar_pop(y, x) / nullif(var_pop(x), 0) * avg(x) as intercept,
+        round(covar_pop(y, x) / nullif(var_pop(x), 0), 6) as slope,
+        round(avg(y) - covar_pop(y, x) / nullif(var_pop(x), 0) * avg(x), 6) as intercept,
         count(*) as n_pairs
     from pairs
     group by 1, 2
@@ -50,7 +50,7 @@ calibrated as (
         'observed' as weather_kind,
         cast(null as {{ type_instant() }}) as issued_at,
         gaps.valid_at,
-        fit.intercept + fit.slope * gaps.temperature_c as temperature_c,
+        round(fit.intercept + fit.slope * gaps.temperature_c, 4) as temperature_c,
         cast(null as {{ type_double() }}) as relative_humidity_pct,
         cast(null as {{ type_double() }}) as dew_point_c,
         cast(null as {{ type_double() }}) as apparent_temperature_c,

@@ -64,15 +64,16 @@ metrics as (
         horizon_day,
         count(distinct run_id) as n_runs,
         count(*) as n_hours,
-        avg(abs_pct_error) as mape_pct,
-        sqrt(avg(squared_error_mw2)) as rmse_mw,
-        avg(abs_error_mw) as mae_mw,
-        avg(error_mw) as bias_mw,
-        avg(pct_error) as bias_pct,
-        avg(case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end)
+        round(avg(abs_pct_error), 6) as mape_pct,
+        round(sqrt(avg(squared_error_mw2)), 6) as rmse_mw,
+        round(avg(abs_error_mw), 6) as mae_mw,
+        round(avg(error_mw), 6) as bias_mw,
+        round(avg(pct_error), 6) as bias_pct,
+        round(avg(case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end), 6)
             as interval_coverage,
-        1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
-            / nullif(sum(naive_abs_error_mw), 0) as skill_vs_seasonal_naive,
+        -- rounded like every metric here: float sums must not change when the mart is rebuilt
+        round(1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
+            / nullif(sum(naive_abs_error_mw), 0), 6) as skill_vs_seasonal_naive,
         min(issue_date_jst) as first_issue_date_jst,
         max(issue_date_jst) as last_issue_date_jst
     from windowed

@@ -26,8 +26,8 @@ solar as (
         area,
         date_jst,
         hour_jst,
-        avg(solar_mw) as solar_mw,
-        avg(solar_share_pct) as solar_share_pct,
+        round(avg(solar_mw), 4) as solar_mw,
+        round(avg(solar_share_pct), 4) as solar_share_pct,
         count(*) as n_five_minute_intervals
     from {{ ref('stg_tepco__demand_five_minute') }}
     {% if is_incremental() %}

@@ -33,7 +33,7 @@ observed_daily as (
         valid_date_jst,
         max(temperature_c) as day_max_temperature_c,
         min(temperature_c) as day_min_temperature_c,
-        avg(temperature_c) as day_mean_temperature_c
+        round(avg(temperature_c), 4) as day_mean_temperature_c
     from observed
     group by 1, 2
 ),

@@ -1,0 +1,158 @@
+"""Forecast accuracy benchmark on the real data, reported from the accuracy marts.
+
+    python -m benchmarks.accuracy [--data ../shared/data] [--keep DIR] [--seed 2024]
+
+1. backfill 2016-04 … 2024-12 through the simulator and the real ingestion (TEPCO, Open-Meteo
+   archive, JMA station history);
+2. for 52 weekly issue dates of 2024 (Mondays 2024-01-01 … 2024-12-23) land a forecast vintage
+   from the simulator with seeded noise (σ 1.0 °C day 1 … 3.0 °C days 8–16, AR(1) in time,
+   90 % shared across points): the "simulated weather error" run;
+3. dbt build; `python -m ml backtest` twice over those dates: oracle weather (observed weather
+   standing in for the forecast, optimistic) and the noisy vintages; dbt build of the marts;
+4. print per horizon day MAPE / RMSE / MAE / bias / skill, grouped targets, TEPCO's day-1 MAPE
+   and the holiday weeks, all queried from rpt_forecast_accuracy_by_horizon and
+   fct_forecast_errors; then time one full forecast step (read, train, predict, write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from ingest.simulator import SimulatorServer
+
+REPO = Path(__file__).resolve().parents[1]
+ISSUES = [date(2024, 1, 1) + timedelta(days=7 * k) for k in range(52)]
+GROUPS = {"day 1": (1, 1), "days 2-7": (2, 7), "days 8-16": (8, 16), "days 1-16": (1, 16)}
+WEATHER_LABEL = {"oracle_observed": "oracle weather (observed, optimistic)",
+                 "forecast_vintage": "simulated weather error (noisy vintages)"}
+
+
+def run(cmd: list[str], env: dict[str, str], what: str) -> float:
+    print(f"… {what}", flush=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"{what} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - t0
+
+
+def land_noisy_vintages(sim: SimulatorServer, seed: int, env: dict[str, str]) -> None:
+    """The real ingestion code, one forecast vintage per issue date, loaded in one dlt run."""
+    os.environ.update(env)
+    from ingest import open_meteo
+    from ingest.commands import issue_time
+    from ingest.config import Settings
+    from ingest.http import HttpClient
+    from ingest.load import load_tables
+    from ingest.report import RunReport
+    from ingest.tables import utc_now
+    from ingest.warehouse import make_pipeline
+
+    settings, report = Settings(), RunReport(command="bench vintages")
+    client, points, frames = HttpClient(settings.http), open_meteo.load_points(), []
+    sim.noise_seed = seed
+    for d in ISSUES:
+        sim.as_of = d
+        frames.append(open_meteo.fetch_forecast(client, settings, points, issue_time(d), report))
+    sim.noise_seed, sim.as_of = None, date(2025, 1, 1)
+    import pandas as pd
+    tables = open_meteo.to_raw_tables(pd.DataFrame(), pd.concat(frames, ignore_index=True), utc_now())
+    load_tables(make_pipeline(settings), [t for t in tables if t.name == "open_meteo_forecast"], report)
+    if report.errors:
+        sys.exit("vintages failed: " + "; ".join(report.errors))
+
+
+def report(db: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    marts = "analytics_marts"
+    for source, label in WEATHER_LABEL.items():
+        print(f"\n== {label}: 52 weekly backtests issued 04:00 JST, 2024-01-01 … 2024-12-23 (rpt_forecast_accuracy_by_horizon)")
+        print(f"{'day':>4} {'MAPE %':>7} {'RMSE MW':>8} {'MAE MW':>7} {'bias MW':>8} {'skill':>6} {'naive MAPE':>10} {'cover90':>7} {'hours':>6}")
+        rows = con.execute(f"""
+            select x.horizon_day, x.mape_pct, x.rmse_mw, x.mae_mw, x.bias_mw, x.skill_vs_seasonal_naive,
+                   n.mape_pct, x.interval_coverage, x.n_hours
+            from {marts}.rpt_forecast_accuracy_by_horizon x
+            join {marts}.rpt_forecast_accuracy_by_horizon n using (area, run_kind, weather_source, run_window, horizon_day)
+            where x.model = 'xgboost' and n.model = 'seasonal_naive' and x.run_kind = 'backtest'
+              and x.weather_source = ? and x.run_window = 'all_runs' order by 1""", [source]).fetchall()
+        for r in rows:
+            print(f"{r[0]:>4} {r[1]:>7.2f} {r[2]:>8.0f} {r[3]:>7.0f} {r[4]:>8.0f} {r[5]:>6.3f} {r[6]:>10.2f} {r[7]:>7.3f} {r[8]:>6}")
+        for name, (lo, hi) in GROUPS.items():
+            m = con.execute(f"""
+                select avg(e.abs_pct_error), 1 - sum(e.abs_error_mw) / sum(n.abs_error_mw), avg(n.abs_pct_error)
+                from {marts}.fct_forecast_errors e
+                join {marts}.fct_forecast_errors n on n.run_id = e.run_id and n.target_hour_start_at = e.target_hour_start_at
+                 and n.model = 'seasonal_naive'
+                where e.model = 'xgboost' and e.run_kind = 'backtest' and e.weather_source = ?
+                  and e.horizon_day between ? and ?""", [source, lo, hi]).fetchone()
+            print(f"  {name:<10} MAPE {m[0]:.2f} %   skill vs seasonal naive {m[1]:.3f}   (seasonal naive {m[2]:.2f} %)")
+        t = con.execute(f"""
+            select avg(e.abs_pct_error), avg(t.abs_pct_error) from {marts}.fct_forecast_errors e
+            join {marts}.fct_forecast_errors t on t.run_id = e.run_id and t.target_hour_start_at = e.target_hour_start_at
+             and t.model = 'tepco'
+            where e.model = 'xgboost' and e.weather_source = ? and e.horizon_day = 1""", [source]).fetchone()
+        print(f"  day 1 on hours where TEPCO published: ours {t[0]:.2f} % vs TEPCO 予測値 {t[1]:.2f} % "
+              "(TEPCO's is an intraday forecast about an hour ahead: a ceiling, not a day-ahead peer)")
+        hol = con.execute(f"""
+            select case
+                     when (month(target_date_jst) = 4 and day(target_date_jst) >= 27) or (month(target_date_jst) = 5 and day(target_date_jst) <= 6) then 'Golden Week (4/27–5/6)'
+                     when month(target_date_jst) = 8 and day(target_date_jst) between 10 and 18 then 'Obon (8/10–8/18)'
+                     when (month(target_date_jst) = 12 and day(target_date_jst) >= 28) or (month(target_date_jst) = 1 and day(target_date_jst) <= 4) then 'New Year (12/28–1/4)'
+                     else 'normal weeks' end as period,
+                   avg(abs_pct_error), count(*)
+            from {marts}.fct_forecast_errors
+            where model = 'xgboost' and run_kind = 'backtest' and weather_source = ? group by 1 order by 1""", [source]).fetchall()
+        print("  holiday weeks (all horizons): " + "; ".join(f"{p} {m:.2f} % ({n} h)" for p, m, n in hol))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--keep", default=None, help="work folder (reused: steps already done are skipped)")
+    ap.add_argument("--seed", type=int, default=2024)
+    args = ap.parse_args()
+    t_start = time.perf_counter()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-accuracy-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "warehouse.duckdb"
+    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DO_NOT_TRACK": "1",
+           "RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_LOG_PATH": str(work / "dbt_logs")}
+    if not (REPO / "profiles.yml").exists():
+        shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
+    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
+    common = ["--project-dir", str(REPO), "--profiles-dir", str(REPO), "--target-path", str(work / "target")]
+    py = sys.executable
+    first, last = ISSUES[0].isoformat(), ISSUES[-1].isoformat()
+    with SimulatorServer(args.data, "2025-01-01") as sim:
+        env.update(sim.env())
+        if not db.exists():
+            run([py, "-m", "ingest", "backfill", "--start", "2016-04-01", "--end", "2024-12-31"], env, "backfill")
+            print("… noisy forecast vintages for 52 issue dates", flush=True)
+            land_noisy_vintages(sim, args.seed, env)
+        run(dbt + ["build", *common], env, "dbt build")
+        bt = {}
+        for weather, label in (("oracle", "bench-oracle"), ("vintage", "bench-noisy-weather")):
+            bt[weather] = run([py, "-m", "ml", "backtest", "--start", first, "--end", last, "--every", "7",
+                               "--weather", weather, "--label", label], env, f"backtest, {weather} weather")
+        run(dbt + ["build", "--select", "stg_ml__forecasts+", *common], env, "dbt build of the accuracy marts")
+        report(db)
+        print(f"\nbacktest wall time: oracle {bt['oracle']:.0f} s (models trained), noisy {bt['vintage']:.0f} s "
+              "(models reused: training never sees forecast weather)")
+        step = run([py, "-m", "ml", "forecast", "--as-of", "2024-12-31", "--retrain"], env,
+                   "one daily forecast step with a fresh training (read, train, predict 384 h, write)")
+        print(f"forecast step with training on all history: {step:.1f} s wall (process start included)")
+    print(f"benchmark total: {time.perf_counter() - t_start:.0f} s; warehouse {db}")
+
+
+if __name__ == "__main__":
+    main()

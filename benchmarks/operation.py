@@ -1,0 +1,111 @@
+"""30 days of simulated operation: `run_daily.sh --as-of D` for 30 consecutive days of 2024.
+
+    python -m benchmarks.operation [--data ../shared/data] [--start 2024-06-01] [--days 30] [--keep DIR]
+
+After a backfill up to the day before --start, one simulator is re-pointed to each day in turn
+(its control endpoint) and run_daily.sh runs as cron would. Prints each run's exit code and wall
+time, the median and maximum, and checks that rpt_pipeline_runs holds every stage of every run
+and rpt_forecast_accuracy_by_horizon the daily runs. Then re-runs one day and compares every
+business mart (checksums), and starts two runs at once (one must be refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from ingest.simulator import SimulatorServer
+
+REPO = Path(__file__).resolve().parents[1]
+MARTS = ["fct_demand_hourly", "fct_features_hourly", "fct_forecasts", "fct_forecast_errors",
+         "rpt_forecast_accuracy_by_horizon", "rpt_forecast_accuracy_daily", "dim_calendar", "fct_weather_area_hourly"]
+
+
+def checksums(db: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
+                for t in MARTS}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--start", default="2024-06-01")
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--keep", default=None)
+    args = ap.parse_args()
+    start = date.fromisoformat(args.start)
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-operation-"))
+    db = work / "warehouse.duckdb"
+    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    with SimulatorServer(args.data, start, noise_seed=7) as sim:
+        env.update(sim.env())
+        if not db.exists():
+            print(f"… backfill 2016-04-01 … {start - timedelta(days=1)}", flush=True)
+            subprocess.run([sys.executable, "-m", "ingest", "backfill", "--start", "2016-04-01",
+                            "--end", str(start - timedelta(days=1))], env=env, cwd=REPO, check=True, capture_output=True)
+        walls, codes = [], []
+        for k in range(args.days):
+            day = start + timedelta(days=k)
+            sim.as_of = day
+            t0 = time.perf_counter()
+            proc = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", str(day)], env=env,
+                                  capture_output=True, text=True)
+            walls.append(time.perf_counter() - t0)
+            codes.append(proc.returncode)
+            trained = "trained" if "trained:" in proc.stdout else "reused"
+            print(f"run_daily --as-of {day}: exit {proc.returncode}, {walls[-1]:.1f} s (model {trained})", flush=True)
+            if proc.returncode != 0:
+                print(proc.stdout[-3000:])
+        print(f"\n{args.days} runs: {codes.count(0)} exit 0; wall time median {statistics.median(walls):.1f} s, "
+              f"max {max(walls):.1f} s")
+        # the last run's late stage records are in the spool: load them and rebuild the monitoring marts
+        subprocess.run([sys.executable, "-m", "ingest", "runlog", "flush"], env=env, cwd=REPO, capture_output=True)
+        subprocess.run([str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "stg_pipeline__runs+",
+                        "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env=env, cwd=REPO, capture_output=True)
+        with duckdb.connect(str(db), read_only=True) as con:
+            per_run = con.execute("""select count(distinct run_id), count(*), min(n), max(n) from (
+                select run_id, count(*) as n from analytics_marts.rpt_pipeline_runs group by 1)""").fetchone()
+            print(f"rpt_pipeline_runs: {per_run[0]} runs, {per_run[1]} stage rows, {per_run[2]}–{per_run[3]} stages per run")
+            print("rpt_system_status:", con.execute("select stage, latest_status, n_runs from analytics_marts.rpt_system_status "
+                                                    "order by stage_order").fetchall())
+            daily = con.execute("""select count(distinct run_id) from analytics_marts.fct_forecasts
+                                   where run_kind = 'daily'""").fetchone()[0]
+            print(f"daily runs in fct_forecasts: {daily}")
+            print("rpt_forecast_accuracy_by_horizon (daily runs, all_runs, xgboost):")
+            for r in con.execute("""select horizon_day, n_runs, round(mape_pct, 2), round(skill_vs_seasonal_naive, 3)
+                                    from analytics_marts.rpt_forecast_accuracy_by_horizon
+                                    where run_kind = 'daily' and model = 'xgboost' and run_window = 'all_runs'
+                                    order by 1""").fetchall():
+                print(f"  day {r[0]:>2}: {r[1]} runs, MAPE {r[2]} %, skill {r[3]}")
+        # re-run one day: every business mart identical
+        replay = start + timedelta(days=args.days - 1)
+        sim.as_of = replay
+        before = checksums(db)
+        t0 = time.perf_counter()
+        rc = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env,
+                            capture_output=True, text=True).returncode
+        same = checksums(db) == before
+        print(f"re-run of {replay}: exit {rc}, {time.perf_counter() - t0:.1f} s, business marts identical: {same}")
+        # two at once
+        a = subprocess.Popen(["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay), "--skip-forecast"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(2)
+        b = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env, capture_output=True,
+                           text=True)
+        print(f"two runs at once: first exit {a.wait()}, second exit {b.returncode} "
+              f"({'refused: ' + b.stderr.strip().splitlines()[-1] if b.returncode == 10 else 'NOT refused'})")
+    print(f"work folder: {work}")
+
+
+if __name__ == "__main__":
+    main()
