@@ -12,16 +12,11 @@ import argparse
 import os
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+from ingest.__main__ import _date
 
 JST = timezone(timedelta(hours=9))
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-06-01") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Offline demo: generate two months of synthetic upstream data in the exact TEPCO / Open-Meteo
+# Offline demo: generate a year of synthetic upstream data in the exact TEPCO / Open-Meteo
 # formats, serve it with the simulator, backfill, then run the daily job for the last day.
 # Everything goes under data/demo (its own warehouse): nothing touches your real one.
 set -euo pipefail
@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 PY=.venv/bin/python
 DEMO="$(realpath -m "${DEMO_DIR:-data/demo}")"
-START="${DEMO_START:-2024-01-01}" END="${DEMO_END:-2024-03-31}"
+START="${DEMO_START:-2023-04-01}" END="${DEMO_END:-2024-03-31}"
 AS_OF="$(date -u -d "$END + 1 day" +%F)"
 mkdir -p "$DEMO"
 [ -d "$DEMO/upstream/tepco" ] || "$PY" -m ingest.simulator.generate --out "$DEMO/upstream" --start "$START" --end "$END"

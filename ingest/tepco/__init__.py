@@ -57,6 +57,20 @@ class TepcoBatch:
     summary: list[dict] = field(default_factory=list)
 
 
+def _download(client: HttpClient, url: str, label: str, report: RunReport) -> bytes | None:
+    """The file's bytes, or None after noting "not published" (404) or the upstream error."""
+    try:
+        fetched = client.get(url)
+    except NotPublished:
+        report.not_published.append(label)
+        return None
+    except UpstreamError as exc:
+        report.errors.append(f"tepco {url.rsplit('/', 1)[-1]}: {exc}")
+        return None
+    report.files_fetched += 1
+    return fetched.content
+
+
 def fetch_monthly(
     client: HttpClient,
     settings: Settings,
@@ -70,19 +84,13 @@ def fetch_monthly(
     for year, month in months_between(start, end):
         url = monthly_zip_url(settings.tepco_base_url, year, month)
         zip_name = url.rsplit("/", 1)[-1]
-        try:
-            fetched = client.get(url)
-        except NotPublished:
-            report.not_published.append(f"tepco-monthly {year:04d}-{month:02d}")
+        content = _download(client, url, f"tepco-monthly {year:04d}-{month:02d}", report)
+        if content is None:
             continue
-        except UpstreamError as exc:
-            report.errors.append(f"tepco {zip_name}: {exc}")
-            continue
-        report.files_fetched += 1
         try:
-            members = read_monthly_zip(fetched.content, zip_name)
+            members = read_monthly_zip(content, zip_name)
         except TepcoParseError as exc:
-            quarantine(settings.quarantine_dir, SOURCE, zip_name, fetched.content, exc.reason, report)
+            quarantine(settings.quarantine_dir, SOURCE, zip_name, content, exc.reason, report)
             continue
         days = 0
         for member in members:
@@ -120,19 +128,13 @@ def fetch_juyo(
     for year in range(start.year, end.year + 1):
         url = juyo_url(settings.tepco_base_url, year)
         name = url.rsplit("/", 1)[-1]
-        try:
-            fetched = client.get(url)
-        except NotPublished:
-            report.not_published.append(f"tepco-juyo {year}")
+        content = _download(client, url, f"tepco-juyo {year}", report)
+        if content is None:
             continue
-        except UpstreamError as exc:
-            report.errors.append(f"tepco {name}: {exc}")
-            continue
-        report.files_fetched += 1
         try:
-            parsed = parse_juyo_csv(fetched.content, name)
+            parsed = parse_juyo_csv(content, name)
         except TepcoParseError as exc:
-            quarantine(settings.quarantine_dir, SOURCE, name, fetched.content, exc.reason, report)
+            quarantine(settings.quarantine_dir, SOURCE, name, content, exc.reason, report)
             continue
         rows = [r for r in parsed.rows if start <= r["date_jst"] <= end]
         for r in rows:
