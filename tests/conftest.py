@@ -7,7 +7,7 @@ so tests never share a DuckDB file or dlt state.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -94,30 +94,37 @@ def duckdb_path() -> Path:
     return Path(os.environ["ENERGY_DUCKDB_PATH"])
 
 
+def load_warehouse(upstream: Path, work: Path, as_of: str, start: str, noise_seed: int | None = None) -> Path:
+    """Backfill [start, as_of − 1] and run one daily ingest for `as_of` against a simulator."""
+    from ingest.__main__ import main as ingest_main
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
+    mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
+    mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    try:
+        with SimulatorServer(upstream, as_of, noise_seed=noise_seed) as sim:
+            for key, value in sim.env().items():
+                mp.setenv(key, value)
+            end = (date.fromisoformat(as_of) - timedelta(days=1)).isoformat()
+            assert ingest_main(["backfill", "--start", start, "--end", end]) == 0
+            assert ingest_main(["daily", "--as-of", as_of]) == 0
+    finally:
+        mp.undo()
+    return work / "data" / "warehouse.duckdb"
+
+
 @pytest.fixture(scope="session")
 def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse with a year of generated history, one forecast vintage and a dbt build.
 
     Issue date for tests: 2024-02-20 (its weather vintage is in fct_forecast_weather_inputs).
     """
-    from ingest.__main__ import main as ingest_main
     from tests.dbt_helpers import dbt
 
     upstream = tmp_path_factory.mktemp("ml_upstream")
     generate(upstream, date(2023, 1, 1), date(2024, 2, 29), seed=11)
     work = tmp_path_factory.mktemp("ml_wh")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
-    mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
-    mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-    try:
-        with SimulatorServer(upstream, "2024-02-20", noise_seed=5) as sim:
-            for key, value in sim.env().items():
-                mp.setenv(key, value)
-            assert ingest_main(["backfill", "--start", "2023-01-01", "--end", "2024-02-19"]) == 0
-            assert ingest_main(["daily", "--as-of", "2024-02-20"]) == 0
-    finally:
-        mp.undo()
-    db = work / "data" / "warehouse.duckdb"
+    db = load_warehouse(upstream, work, "2024-02-20", "2023-01-01", noise_seed=5)
     dbt("build", "--exclude", "test_type:data", db=db, target_dir=work / "target")
     return db

@@ -9,8 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.__main__ import main as ingest_main
-from ingest.simulator import SimulatorServer
+from tests.conftest import load_warehouse
 from tests.dbt_helpers import dbt
 
 
@@ -18,19 +17,7 @@ from tests.dbt_helpers import dbt
 def built(generated_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Backfill Jan–Feb 2024, one daily run with a forecast vintage, then `dbt build`."""
     work = tmp_path_factory.mktemp("dbt")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
-    mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
-    mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-    try:
-        with SimulatorServer(generated_data, "2024-02-20") as sim:
-            for key, value in sim.env().items():
-                mp.setenv(key, value)
-            assert ingest_main(["backfill", "--start", "2024-01-01", "--end", "2024-02-19"]) == 0
-            assert ingest_main(["daily", "--as-of", "2024-02-20"]) == 0
-    finally:
-        mp.undo()
-    db = work / "data" / "warehouse.duckdb"
+    db = load_warehouse(generated_data, work, "2024-02-20", "2024-01-01")
     dbt("build", db=db, target_dir=work / "target")
     return db
 
