@@ -73,7 +73,7 @@ def main() -> None:
         subprocess.run([str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "stg_pipeline__runs+",
                         "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env=env, cwd=REPO, capture_output=True)
         with duckdb.connect(str(db), read_only=True) as con:
-            per_run = con.execute("""select count(distinct run_id), count(*), min(n), max(n) from (
+            per_run = con.execute("""select count(distinct run_id), sum(n), min(n), max(n) from (
                 select run_id, count(*) as n from analytics_marts.rpt_pipeline_runs group by 1)""").fetchone()
             print(f"rpt_pipeline_runs: {per_run[0]} runs, {per_run[1]} stage rows, {per_run[2]}–{per_run[3]} stages per run")
             print("rpt_system_status:", con.execute("select stage, latest_status, n_runs from analytics_marts.rpt_system_status "
