@@ -1,9 +1,8 @@
 {{
     config(
         materialized='table',
-        partition_by=({'field': 'target_hour_start_at', 'data_type': 'timestamp', 'granularity': 'day'}
-                      if target.type == 'bigquery' else none),
-        cluster_by=(['area', 'model', 'run_kind'] if target.type == 'bigquery' else none),
+        partition_by=bq_partition_by_day('target_hour_start_at'),
+        cluster_by=bq_cluster_by(['area', 'model', 'run_kind']),
     )
 }}
 -- One row per forecast run, target hour and model: the ML model's forecasts plus the baselines,

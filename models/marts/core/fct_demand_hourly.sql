@@ -4,9 +4,8 @@
         incremental_strategy='merge',
         unique_key=['area', 'hour_start_at'],
         on_schema_change='append_new_columns',
-        partition_by=({'field': 'hour_start_at', 'data_type': 'timestamp', 'granularity': 'day'}
-                      if target.type == 'bigquery' else none),
-        cluster_by=(['area'] if target.type == 'bigquery' else none),
+        partition_by=bq_partition_by_day('hour_start_at'),
+        cluster_by=bq_cluster_by(['area']),
     )
 }}
 -- One row per area and hour (hour start): actual demand, TEPCO's forecast, supply and usage,

@@ -1,9 +1,8 @@
 {{
     config(
         materialized='table',
-        partition_by=({'field': 'valid_at', 'data_type': 'timestamp', 'granularity': 'day'}
-                      if target.type == 'bigquery' else none),
-        cluster_by=(['area', 'weather_kind'] if target.type == 'bigquery' else none),
+        partition_by=bq_partition_by_day('valid_at'),
+        cluster_by=bq_cluster_by(['area', 'weather_kind']),
     )
 }}
 -- One row per area, weather kind (observed | forecast), vintage and hour: the area-weighted

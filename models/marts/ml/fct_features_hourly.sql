@@ -1,9 +1,8 @@
 {{
     config(
         materialized='table',
-        partition_by=({'field': 'hour_start_at', 'data_type': 'timestamp', 'granularity': 'day'}
-                      if target.type == 'bigquery' else none),
-        cluster_by=(['area'] if target.type == 'bigquery' else none),
+        partition_by=bq_partition_by_day('hour_start_at'),
+        cluster_by=bq_cluster_by(['area']),
     )
 }}
 -- The training feature view: one row per area and hour (hour start, JST) from the start of the

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='table',
-        cluster_by=(['area', 'issue_date_jst'] if target.type == 'bigquery' else none),
+        cluster_by=bq_cluster_by(['area', 'issue_date_jst']),
     )
 }}
 -- The weather a forecast issued on a given date may use: for every issue date that has a
