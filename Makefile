@@ -29,10 +29,13 @@ bench-operation:  ## 30 consecutive simulated days of run_daily.sh on ../shared/
 bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simulator; prints figures
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
 
+dashboard:  ## write data/dashboard/index.html from the marts (self-contained, opens offline)
+	bash scripts/bootstrap.sh && .venv/bin/python -m ml report
+
 doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 	bash scripts/bootstrap.sh && .venv/bin/python -m ingest check
 
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test demo doctor bench-accuracy bench-operation bench-ingest bench-warehouse clean
+.PHONY: help setup daily test demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-warehouse clean

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The cron entry point: lock → ingest → dbt source freshness → dbt build → forecast → accuracy
-# (+ monitoring marts) → docs (optional) → report.
+# (+ monitoring marts) → docs (optional) → report. This script owns .env, the lock, the log and
+# the alert; the stages run in one Python process (python -m pipeline daily: one start-up, one
+# dbt parse).
 #
 #   ./run_daily.sh [--as-of YYYY-MM-DD] [--target dev|prod] [--skip-ingest] [--skip-forecast]
 #                  [--docs] [--help]
@@ -13,7 +15,7 @@
 #   30 dbt source freshness: a source is stale (the build still ran; see the log)
 #   41 dbt build: a model or test failed  42 dbt build: dbt itself errored
 #   50 forecast failed                   61/62 accuracy marts failed (dbt 1/2)
-#   71/72 dbt docs generate failed       80 report stage failed
+#   71/72 dbt docs generate failed       (report: a run log that cannot be loaded is a warning)
 # Every stage appends a record (run id, stage, status, times, rows, exit code, error, as-of date,
 # git revision) to <data dir>/run_log/pending.jsonl; the records are merged into raw.pipeline_runs
 # as soon as the warehouse can be written (a run that cannot write keeps them for the next one).
@@ -83,7 +85,6 @@ mkdir -p "$(dirname "$SPOOL")" 2>/dev/null || true
 GIT_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 AS_OF_JSON="null"; [ -n "$AS_OF" ] && AS_OF_JSON="\"$AS_OF\""
 export ENERGY_RUN_ID="$RUN_ID"
-export ENERGY_STAGE_ROWS_FILE="$ENERGY_DATA_DIR/run_log/.stage_rows"
 log "run_daily start: run_id=$RUN_ID as_of=${AS_OF:-today} target=$ENERGY_TARGET git=$GIT_REV log=$LOG"
 
 json_str() {  # JSON string literal of $1 (control characters dropped)
@@ -95,8 +96,6 @@ json_str() {  # JSON string literal of $1 (control characters dropped)
 record() {
   local stage="$1" status="$2" start="$3" rc="$4" msg="$5" end rows="null"
   end="$(date -u +%s)"
-  if [ -s "$ENERGY_STAGE_ROWS_FILE" ]; then rows="$(tr -cd '0-9' < "$ENERGY_STAGE_ROWS_FILE")"; rows="${rows:-null}"; fi
-  rm -f "$ENERGY_STAGE_ROWS_FILE"
   printf '{"run_id":"%s","stage":"%s","status":"%s","started_at":"%s","finished_at":"%s","duration_s":%s,"rows_processed":%s,"exit_code":%s,"error_message":%s,"as_of_date":%s,"git_revision":"%s","target":"%s","log_file":%s}\n' \
     "$RUN_ID" "$stage" "$status" "$(date -u -d "@$start" +%FT%TZ)" "$(date -u -d "@$end" +%FT%TZ)" \
     "$((end - start))" "$rows" "$rc" "$(json_str "$msg")" "$AS_OF_JSON" "$GIT_REV" "$ENERGY_TARGET" \
@@ -104,117 +103,40 @@ record() {
 }
 
 CURRENT_STAGE="setup"
-FINAL=0
+# the stage an exit code belongs to (the stages themselves run in python -m pipeline daily)
+stage_of() {
+  case "$1" in
+    11) echo setup ;; 21|22) echo ingest ;; 30) echo freshness ;; 41|42) echo build ;; 50) echo forecast ;;
+    61|62) echo accuracy ;; 71|72) echo docs ;; 80) echo report ;;
+    *) if [ "$1" -gt 128 ]; then echo "$CURRENT_STAGE (killed by signal $(( $1 - 128 )))"; else echo "$CURRENT_STAGE"; fi ;;
+  esac
+}
 on_exit() {
   local rc=$?
   if [ $rc -ne 0 ] && [ $rc -ne 10 ]; then
-    log "run_daily FAILED at stage $CURRENT_STAGE with exit $rc"
+    local stage; stage="$(stage_of $rc)"
+    log "run_daily FAILED at stage $stage with exit $rc"
     if [ -x "$ROOT/.venv/bin/python" ]; then
       tail -n 40 "$LOG" 2>/dev/null | "$ROOT/.venv/bin/python" -m ingest alert \
-        --subject "energy-forecast run $RUN_ID failed at $CURRENT_STAGE (exit $rc)" || true
+        --subject "energy-forecast run $RUN_ID failed at $stage (exit $rc)" || true
     fi
   fi
 }
 trap on_exit EXIT
 
-# run_stage NAME CMD…: run one stage, log its outcome, return its exit code (the caller decides).
-STAGE_START=0
-run_stage() {
-  CURRENT_STAGE="$1"; shift
-  STAGE_START="$(date -u +%s)"
-  local rc=0
-  log "stage $CURRENT_STAGE: $*"
-  "$@" || rc=$?
-  log "stage $CURRENT_STAGE: exit $rc after $(( $(date -u +%s) - STAGE_START )) s"
-  return $rc
-}
-
 start="$(date -u +%s)"
 if ! bash scripts/bootstrap.sh; then record setup failed "$start" 11 "environment setup failed"; exit 11; fi
 [ -f profiles.yml ] || cp profiles.yml.example profiles.yml
 record setup success "$start" 0 ""
-PY="$ROOT/.venv/bin/python"
-DBT=("$ROOT/.venv/bin/dbt" --no-use-colors)
-DBT_ARGS=(--project-dir "$ROOT" --profiles-dir "$ROOT" --target "$ENERGY_TARGET")
-AS_OF_ARGS=()
-DBT_VARS="{run_id: '$RUN_ID'}"
-if [ -n "$AS_OF" ]; then AS_OF_ARGS=(--as-of "$AS_OF"); DBT_VARS="{run_id: '$RUN_ID', as_of: '$AS_OF'}"; fi
 
-if [ "$SKIP_INGEST" = 0 ]; then
-  rc=0; run_stage ingest "$PY" -m ingest daily "${AS_OF_ARGS[@]}" || rc=$?
-  if [ $rc -ge 2 ]; then
-    record ingest failed "$STAGE_START" "$rc" "ingest loaded nothing (exit $rc: 2 = no upstream data, 3 = warehouse not writable); later stages skipped"
-    log "FAILED ingest: nothing loaded (exit $rc); later stages skipped"; exit 22
-  elif [ $rc -eq 1 ]; then
-    record ingest warning "$STAGE_START" 1 "partial load: an upstream kept failing (see the summary in the log)"
-    log "WARN ingest: partial load (see summary above); continuing"; FINAL=21
-  else
-    record ingest success "$STAGE_START" 0 ""
-  fi
-fi
-
-# freshness of what we ingest (the ML and run-log sources are our own output: they are empty on a
-# first run, and their freshness shows in the monitoring marts instead)
-rc=0; run_stage freshness "${DBT[@]}" source freshness --select source:tepco source:open_meteo source:calendar \
-  "${DBT_ARGS[@]}" || rc=$?
-if [ $rc -ne 0 ]; then
-  record freshness warning "$STAGE_START" "$rc" "a source is stale (dbt exit $rc); building anyway"
-  log "WARN freshness: a source is stale (exit $rc); building anyway"; [ $FINAL -eq 0 ] && FINAL=30
-else
-  record freshness success "$STAGE_START" 0 ""
-fi
-
-# unit tests check SQL logic, not data: CI runs them (scripts/test.sh); the daily build skips them
-rc=0; run_stage build "${DBT[@]}" build --exclude "test_type:unit" "${DBT_ARGS[@]}" --vars "$DBT_VARS" || rc=$?
-if [ $rc -ne 0 ]; then
-  record build failed "$STAGE_START" "$rc" "dbt build failed (dbt exit $rc)"
-  log "FAILED dbt build (dbt exit $rc)"; exit $((40 + (rc > 2 ? 2 : rc)))
-fi
-# tests that warn (data-quality checks, recent error-level anomalies) → stage status `warning`
-WARNED="$("$PY" - "$ROOT/target/run_results.json" <<'PYEOF' 2>/dev/null || true
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-print(" ".join(sorted(r["unique_id"].split(".")[2] for r in results if r["status"] == "warn")))
-PYEOF
-)"
-if [ -n "$WARNED" ]; then
-  record build warning "$STAGE_START" 0 "tests warned: $WARNED"
-  log "WARN build: tests warned: $WARNED (the forecast still runs)"
-  if [[ " $WARNED " == *no_recent_error_anomalies* ]]; then
-    echo "Error-level demand anomaly in the last 2 days (see fct_demand_anomalies). Run $RUN_ID, log $LOG" \
-      | "$PY" -m ingest alert --subject "energy-forecast: error-level demand anomaly" || true
-  fi
-else
-  record build success "$STAGE_START" 0 ""
-fi
-
-if [ "$SKIP_FORECAST" = 0 ]; then
-  rc=0; run_stage forecast "$PY" -m ml forecast "${AS_OF_ARGS[@]}" || rc=$?
-  if [ $rc -ne 0 ]; then record forecast failed "$STAGE_START" "$rc" "forecast failed (exit $rc)"; log "FAILED forecast (exit $rc)"; exit 50; fi
-  record forecast success "$STAGE_START" 0 ""
-  # load the run log so far, then build the accuracy and monitoring marts in one dbt call
-  "$PY" -m ingest runlog flush || log "WARN run log not loaded yet (kept in the spool)"
-  rc=0; run_stage accuracy "${DBT[@]}" build --select "stg_ml__forecasts+" "stg_pipeline__runs+" \
-    --exclude "test_type:unit" "${DBT_ARGS[@]}" \
-    --vars "$DBT_VARS" || rc=$?
-  if [ $rc -ne 0 ]; then record accuracy failed "$STAGE_START" "$rc" "accuracy marts failed (dbt exit $rc)"; log "FAILED accuracy marts (dbt exit $rc)"; exit $((60 + (rc > 2 ? 2 : rc))); fi
-  record accuracy success "$STAGE_START" 0 ""
-fi
-
-if [ "$DOCS" = 1 ]; then
-  rc=0; run_stage docs "${DBT[@]}" docs generate "${DBT_ARGS[@]}" || rc=$?
-  if [ $rc -ne 0 ]; then record docs failed "$STAGE_START" "$rc" "dbt docs generate failed"; log "FAILED docs (dbt exit $rc)"; exit $((70 + (rc > 2 ? 2 : rc))); fi
-  record docs success "$STAGE_START" 0 ""
-fi
-
-rc=0; run_stage report "$PY" -m ingest runlog flush || rc=$?
-if [ $rc -ne 0 ]; then
-  record report warning "$STAGE_START" "$rc" "run log kept in the spool for the next run"
-  log "WARN report: run log not loaded (kept for the next run)"
-else
-  record report success "$STAGE_START" 0 ""
-fi
-
+# every other stage runs in one Python process: one start-up, one dbt parse (see pipeline/daily.py)
+CURRENT_STAGE="daily stages"
+ARGS=(--run-id "$RUN_ID" --target "$ENERGY_TARGET" --git-revision "$GIT_REV" --log-file "$LOG")
+[ -n "$AS_OF" ] && ARGS+=(--as-of "$AS_OF")
+[ "$SKIP_INGEST" = 1 ] && ARGS+=(--skip-ingest)
+[ "$SKIP_FORECAST" = 1 ] && ARGS+=(--skip-forecast)
+[ "$DOCS" = 1 ] && ARGS+=(--docs)
+rc=0; "$ROOT/.venv/bin/python" -m pipeline daily "${ARGS[@]}" || rc=$?
+if [ $rc -ne 0 ]; then exit $rc; fi
 CURRENT_STAGE="done"
-log "run_daily done: run_id=$RUN_ID exit $FINAL"
-exit $FINAL
+log "run_daily done: run_id=$RUN_ID exit 0"

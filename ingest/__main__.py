@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", type=_date, required=True)
     backfill.add_argument("--end", type=_date, required=True)
     backfill.add_argument("--no-weather", action="store_true", help="skip the Open-Meteo archive")
+    backfill.add_argument("--from-archive", action="store_true",
+                          help="replay: read every file from the raw-file archive (ENERGY_ARCHIVE_DIR / "
+                               "ENERGY_ARCHIVE_URL) instead of upstream")
+    backfill.add_argument("--archive-date", type=_date, default=None,
+                          help="with --from-archive: use the copies fetched on or before this date")
     rl = sub.add_parser("runlog", help="load the pipeline run-log spool into raw.pipeline_runs")
     rl.add_argument("action", choices=["flush"])
     sub.add_parser("check", help="doctor: configuration, credentials, warehouse, upstreams, disk")
@@ -98,11 +103,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "daily":
             report = run_daily(settings, args.as_of)
         else:
-            report = run_backfill(settings, args.start, args.end, weather=not args.no_weather)
+            report = run_backfill(settings, args.start, args.end, weather=not args.no_weather,
+                                  from_archive=args.from_archive, archive_date=args.archive_date)
     except Exception as exc:  # noqa: BLE001 - a clear line instead of a traceback, and a distinct code
         print(f"error: nothing was loaded: {explain(exc)}", file=sys.stderr)
         return EXIT_WAREHOUSE
     print(report.summary(), flush=True)
+    return exit_code(report)
+
+
+def exit_code(report: "RunReport") -> int:  # noqa: F821 - imported lazily to keep --help fast
+    """0 loaded, 1 partial (an upstream kept failing), 2 nothing arrived from upstream."""
     if report.nothing_loaded:
         return EXIT_NOTHING
     if report.errors:

@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
+from ingest import archive as raw_archive
 from ingest import calendar as jp_calendar
 from ingest import jma, open_meteo, runlog, tepco
 from ingest.config import Settings
-from ingest.http import HttpClient
 from ingest.load import RawTable, load_tables
 from ingest.report import RunReport, progress
 from ingest.tables import (
@@ -78,7 +78,7 @@ def missing_owned_tables(tables: list[RawTable]) -> list[RawTable]:
 def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
     day = as_of or today_jst()
     report = RunReport(command=f"daily --as-of {day.isoformat()}")
-    client = HttpClient(settings.http)
+    client, archive = raw_archive.client_for(settings)
     loaded_at = tepco.now_utc()
     points = open_meteo.load_points()
     last_complete = day - timedelta(days=1)
@@ -112,12 +112,20 @@ def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
     load_tables(make_pipeline(settings), tables, report)
     if pending is not None:
         runlog.clear_spool(settings, pending.data.num_rows)
+    report.notes.append(raw_archive.finish(archive))
     return report
 
 
-def run_backfill(settings: Settings, start: date, end: date, weather: bool = True) -> RunReport:
-    report = RunReport(command=f"backfill --start {start} --end {end}")
-    client = HttpClient(settings.http)
+def run_backfill(settings: Settings, start: date, end: date, weather: bool = True, from_archive: bool = False,
+                 archive_date: date | None = None) -> RunReport:
+    """History for [start, end]. With `from_archive` every file comes from the raw-file archive (the
+    newest copy fetched on or before `archive_date`), not from upstream: a replay."""
+    report = RunReport(command=f"backfill --start {start} --end {end}" + (" --from-archive" if from_archive else ""))
+    archive = None
+    if from_archive:
+        client = raw_archive.ArchiveClient(raw_archive.store_from_env(settings), archive_date)
+    else:
+        client, archive = raw_archive.client_for(settings)
     loaded_at = tepco.now_utc()
     progress(f"backfill {start} … {end}: TEPCO yearly juyo files")
     batch = tepco.fetch_juyo(client, settings, start, end, report)
@@ -134,4 +142,5 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
     tables += jp_calendar.to_raw_tables(max(end.year, today_jst().year) + 2, loaded_at)
     tables += missing_owned_tables(tables)
     load_tables(make_pipeline(settings), tables, report)
+    report.notes.append(raw_archive.finish(archive))
     return report

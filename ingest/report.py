@@ -30,6 +30,7 @@ class RunReport:
     quarantined: list[Quarantined] = field(default_factory=list)
     not_published: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str | None] = field(default_factory=list)  # e.g. what the raw-file archive kept
     files_fetched: int = 0
 
     def add_rows(self, table: str, n: int) -> None:
@@ -58,6 +59,7 @@ class RunReport:
         if self.not_published:
             lines.append(f"  not published upstream ({len(self.not_published)}): {compact(self.not_published)}")
         lines.append(f"  quarantined files: {len(self.quarantined)}")
+        lines.extend(f"  {note}" for note in self.notes if note)
         for q in self.quarantined:
             lines.append(f"    {q.source} {q.name}: {q.reason} -> {q.path}")
         for e in self.errors:

@@ -24,11 +24,20 @@ def destination(settings: Settings) -> Any:
     if settings.target in ("dev", "duckdb", "test"):
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         return dlt.destinations.duckdb(str(settings.duckdb_path))
-    if settings.target in ("prod", "bigquery", "bq", "bq_emu"):
+    if settings.target in ("prod", "bigquery", "bq"):
         kwargs: dict[str, Any] = {"location": os.environ.get("BQ_LOCATION", "asia-northeast1")}
         if os.environ.get("BQ_PROJECT"):
             kwargs["project_id"] = os.environ["BQ_PROJECT"]
         return dlt.destinations.bigquery(**kwargs)
+    if settings.target == "bq_emu":
+        # the local BigQuery emulator (tests): a static token, the endpoint from BIGQUERY_EMULATOR_HOST,
+        # which google-cloud-bigquery reads itself; the emulator wants uncompressed load files
+        from google.oauth2.credentials import Credentials
+
+        os.environ.setdefault("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
+        return dlt.destinations.bigquery(
+            credentials=Credentials(token=os.environ.get("BQ_TOKEN", "emulator")),
+            project_id=os.environ.get("BQ_PROJECT", "demo-project"), location=os.environ.get("BQ_LOCATION", "US"))
     raise ValueError(f"unknown target {settings.target!r}: use dev (DuckDB) or prod (BigQuery)")
 
 

@@ -1,7 +1,8 @@
-"""`python -m ml forecast|backtest`: 16-day hourly demand forecasts written to the warehouse.
+"""`python -m ml forecast|backtest|report`: 16-day hourly demand forecasts, and the local dashboard.
 
     python -m ml forecast [--as-of YYYY-MM-DD] [--retrain]
     python -m ml backtest --start D1 --end D2 [--every N] [--weather auto|vintage|oracle]
+    python -m ml report [--out PATH]      (the static HTML dashboard, see ml/report.py)
 
 Exit status: 0 written, 1 failed (message on stderr), 64 bad arguments.
 """
@@ -37,7 +38,38 @@ def build_parser() -> argparse.ArgumentParser:
                         "weather labelled oracle_observed")
     b.add_argument("--retrain-days", type=int, default=28, help="refit when the model is older than this")
     b.add_argument("--label", default=None, help="run id prefix (default backtest-<weather source>)")
+    r = sub.add_parser("report", help="write the local HTML dashboard from the marts (opens offline)")
+    r.add_argument("--out", default=None, help="default <data dir>/dashboard/index.html")
     return p
+
+
+def daily_forecast(settings, area: str, issue, *, grid=None, retrain: bool = False,  # noqa: ANN001
+                   retrain_days: int = 7, log=None, t_read: float | None = None) -> tuple[int, str]:
+    """The daily forecast for one issue date: read features, pick or train the model, predict 384
+    hours, merge them into raw.ml_forecasts. Returns (hours forecast, weather source). Shared by
+    `python -m ml forecast` and the daily runner (`python -m pipeline daily`)."""
+    from ml import io
+    from ml.features import build_grid
+    from ml.run import forecast_issue
+
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    models_dir = settings.data_dir / "models"
+    t0 = time.perf_counter()
+    if grid is None:
+        grid = build_grid(io.read_features(settings, area))
+        t_read = time.perf_counter() - t0
+    weather = io.read_forecast_weather(settings, area, issue)
+    res = forecast_issue(grid, issue, area, "daily", weather, models_dir,
+                         retrain_days=retrain_days, force_retrain=retrain, log=log)
+    t_w = time.perf_counter()
+    report = io.write_forecasts(settings, res.rows, datetime.now(timezone.utc).replace(microsecond=0))
+    written = report.rows_loaded.get("ml_forecasts", 0)
+    print(f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
+          f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
+          f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; {written} rows new or changed", flush=True)
+    print(f"timings: read {t_read or 0:.1f} s, model {res.seconds['model']:.1f} s, predict "
+          f"{res.seconds['predict']:.2f} s, write {time.perf_counter() - t_w:.1f} s", flush=True)
+    return len(res.rows), res.weather_source
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     from ml.run import forecast_issue
 
     settings = Settings()
+    if args.command == "report":
+        from pathlib import Path
+
+        from ml import report as dashboard
+
+        t0 = time.perf_counter()
+        out = dashboard.write(settings, Path(args.out) if args.out else None, args.area)
+        print(f"dashboard: {out} ({out.stat().st_size / 1024:.0f} KiB) in {time.perf_counter() - t0:.1f} s")
+        return 0
     models_dir = settings.data_dir / "models"
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     t0 = time.perf_counter()
@@ -65,19 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         grid = build_grid(io.read_features(settings, args.area))
         t_read = time.perf_counter() - t0
         if args.command == "forecast":
-            issue = args.as_of or datetime.now(JST).date()
-            weather = io.read_forecast_weather(settings, args.area, issue)
-            res = forecast_issue(grid, issue, args.area, "daily", weather, models_dir,
-                                 retrain_days=args.retrain_days, force_retrain=args.retrain, log=log)
-            t_w = time.perf_counter()
-            report = io.write_forecasts(settings, res.rows, datetime.now(timezone.utc).replace(microsecond=0))
-            print(f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
-                  f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
-                  f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; "
-                  f"{report.rows_loaded.get('ml_forecasts', 0)} rows new or changed")
-            print(f"timings: read {t_read:.1f} s, model {res.seconds['model']:.1f} s, predict "
-                  f"{res.seconds['predict']:.2f} s, write {time.perf_counter() - t_w:.1f} s, "
-                  f"total {time.perf_counter() - t0:.1f} s")
+            daily_forecast(settings, args.area, args.as_of or datetime.now(JST).date(), grid=grid,
+                           retrain=args.retrain, retrain_days=args.retrain_days, log=log, t_read=t_read)
             return 0
         issues = []
         d = args.start

@@ -4,7 +4,21 @@
 {% macro default__median_agg(x) %}median({{ x }}){% endmacro %}
 {% macro bigquery__median_agg(x) %}approx_quantiles({{ x }}, 100)[offset(50)]{% endmacro %}
 
-{#- the as-of date of this run: var('as_of') when run_daily passes one, else today (JST) -#}
+{#- the as-of date of this run: var('as_of'), else the environment's ENERGY_AS_OF (what run_daily
+    sets: unlike --vars, a changed env var re-parses only the files that read it, so dbt's partial
+    parsing stays valid from one day to the next), else today (JST). -#}
 {% macro run_as_of_date() -%}
-{%- if var('as_of', none) -%}cast('{{ var("as_of") }}' as date){%- else -%}{{ jst_date(now_instant()) }}{%- endif -%}
+{%- set as_of = var('as_of', none) or env_var('ENERGY_AS_OF', '') -%}
+{%- if as_of -%}
+{%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of | string) -%}
+{{ exceptions.raise_compiler_error("as_of must look like 2024-06-01, got '" ~ as_of ~ "'") }}
+{%- endif -%}
+cast('{{ as_of }}' as date)
+{%- else -%}{{ jst_date(now_instant()) }}{%- endif -%}
+{%- endmacro %}
+
+{#- the pipeline run this build belongs to: var('run_id'), else ENERGY_RUN_ID (run_daily), else dbt's
+    own invocation id -#}
+{% macro pipeline_run_id() -%}
+{{ return((var('run_id', none) or env_var('ENERGY_RUN_ID', invocation_id)) | string | replace("'", "")) }}
 {%- endmacro %}

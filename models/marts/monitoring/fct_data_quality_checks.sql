@@ -163,6 +163,6 @@ select
         when warn_threshold is not null and observed_value > warn_threshold then 'warn'
         else 'pass'
     end as status,
-    '{{ var("run_id", invocation_id) }}' as run_id,
+    '{{ pipeline_run_id() }}' as run_id,
     {{ now_instant() }} as checked_at
 from checks
