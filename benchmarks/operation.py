@@ -87,6 +87,22 @@ def main() -> None:
                                     where run_kind = 'daily' and model = 'xgboost' and run_window = 'all_runs'
                                     order by 1""").fetchall():
                 print(f"  day {r[0]:>2}: {r[1]} runs, MAPE {r[2]} %, skill {r[3]}")
+            print("median / max stage duration (s) over the daily runs:")
+            for r in con.execute("""select stage, count(*), round(median(duration_s), 1), round(max(duration_s), 1)
+                                    from analytics_marts.rpt_pipeline_runs group by stage, stage_order
+                                    order by stage_order""").fetchall():
+                print(f"  {r[0]:<10} {r[1]:>3} runs  median {r[2]:>5}  max {r[3]:>5}")
+        # the dashboard the last run refreshed
+        page = work / "dashboard" / "index.html"
+        if page.exists():
+            from ml.browser import check_page, chromium
+
+            print(f"dashboard: {page} ({page.stat().st_size / 1024:.0f} KiB)")
+            if chromium():
+                res = check_page(page, screenshot=work / "dashboard.png")
+                print(f"  headless chromium: status {res.status}, {len(res.console)} console messages, "
+                      f"load {res.load_seconds:.2f} s (browser start to scripts done), charts drawn {res.drawn}, "
+                      f"screenshot {res.screenshot}")
         # re-run one day: every business mart identical
         replay = start + timedelta(days=args.days - 1)
         sim.as_of = replay
