@@ -26,6 +26,9 @@ bench-accuracy:  ## 52 weekly 2024 backtests (oracle and noisy weather) on ../sh
 bench-operation:  ## 30 consecutive simulated days of run_daily.sh on ../shared/data; prints wall times and checks
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.operation
 
+bench-scale:  ## ten years × one area vs ten areas: dbt build wall time and peak memory (needs GNU time)
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.scale
+
 bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simulator; prints figures
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
 
@@ -38,4 +41,4 @@ doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-warehouse clean
+.PHONY: help setup daily test demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-scale bench-warehouse clean

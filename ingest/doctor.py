@@ -1,7 +1,8 @@
 """`python -m ingest check`: is this machine ready to run the pipeline? Prints what to fix.
 
 Checks configuration, credentials files (present, not world-readable), warehouse connectivity
-(`dbt debug`), upstream reachability (one cheap request each, no retries) and free disk.
+(`dbt debug`), upstream reachability (one cheap request each, no retries), free disk and the
+raw-file archive (writable, or its bucket reachable).
 """
 
 from __future__ import annotations
@@ -122,9 +123,34 @@ def check_disk(settings: Settings) -> list[Check]:
     return [Check("free disk", "ok", f"{free_gb:.1f} GB free")]
 
 
+def check_archive(settings: Settings) -> list[Check]:
+    """The raw-file archive can be written (a local folder), or its bucket listed (GCS)."""
+    from ingest import archive
+
+    if not archive.enabled():
+        return [Check("raw-file archive", "warn", "off (ENERGY_ARCHIVE=0)",
+                      "without it, data upstream revises or deletes cannot be replayed")]
+    try:
+        store = archive.store_from_env(settings)
+        if isinstance(store, archive.LocalStore):
+            store.root.mkdir(parents=True, exist_ok=True)
+            probe = store.root / ".write_probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+            where = str(store.root)
+        else:
+            store.dates()
+            where = os.environ.get("ENERGY_ARCHIVE_URL", "")
+    except Exception as exc:  # noqa: BLE001 - report any failure to reach or write the archive
+        return [Check("raw-file archive", "fail", f"{type(exc).__name__}: {str(exc)[:120]}",
+                      "fix ENERGY_ARCHIVE_DIR / ENERGY_ARCHIVE_URL and its permissions")]
+    days = archive.retention_days()
+    return [Check("raw-file archive", "ok", f"{where} (retention {days or 'forever'}{' d' if days else ''})")]
+
+
 def run(settings: Settings | None = None) -> int:
     settings = settings or Settings()
-    checks = check_config(settings) + check_credentials(settings) + check_disk(settings)
+    checks = check_config(settings) + check_credentials(settings) + check_disk(settings) + check_archive(settings)
     checks += check_warehouse(settings) + check_upstreams(settings)
     width = max(len(c.name) for c in checks)
     for c in checks:

@@ -10,7 +10,7 @@ views as inline SVG with a few dozen lines of plain JavaScript (no library, so n
 2. Accuracy by horizon day (MAPE) against the seasonal-naive and TEPCO baselines.
 3. Hour × horizon-day error map (MAPE).
 4. Pipeline: the latest status of each stage, the duration of recent runs, the data-quality checks.
-5. Temperature against demand (daily means, last 365 days).
+5. Temperature against demand (daily means, the last 365 complete days; rpt_demand_daily).
 
 Reads go through the same dlt SQL client as the ML step, so the page can be made from BigQuery
 too. Each chart marks itself with `data-drawn="<marks>"` and the page with `data-status`, so a
@@ -106,15 +106,9 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
     views["anomalies"] = _records(q(
         f"select hour_start_at, actual_mw, expected_mw, robust_z, severity from {{table}} where area = '{a}' "
         "order by hour_start_at desc limit 20", "fct_demand_anomalies"))
-    temp = q(f"select valid_date_jst as d, avg(temperature_c) as temp_c from {{table}} where area = '{a}' "
-             "and weather_kind = 'observed' group by 1", "fct_weather_area_hourly")
-    demand = q(f"select date_jst as d, avg(demand_mw) as mean_mw, max(demand_mw) as peak_mw from {{table}} "
-               f"where area = '{a}' group by 1", "fct_demand_hourly")
-    if not temp.empty and not demand.empty:
-        td = temp.merge(demand, on="d").sort_values("d")
-        td = td[pd.to_datetime(td["d"]) > pd.to_datetime(td["d"]).max() - pd.Timedelta(days=365)]
-    else:
-        td = pd.DataFrame()
+    td = q(f"select date_jst as d, mean_temperature_c as temp_c, mean_demand_mw as mean_mw, peak_demand_mw as peak_mw "
+           f"from {{table}} where area = '{a}' and mean_temperature_c is not null and n_hours = 24 "
+           "order by date_jst desc limit 365", "rpt_demand_daily")
     views["temperature"] = _records(td)
     return DashboardData(area, datetime.now(timezone.utc).isoformat(timespec="seconds"), views)
 
@@ -317,7 +311,7 @@ function drawTemperature() {
   const [t0, t1] = extent(rows.map(r => r.temp_c)), [m0, m1] = extent(rows.map(r => r.mean_mw));
   const x = scale(t0 - 1, t1 + 1, box.l, box.r), y = scale(m0 * 0.95, m1 * 1.03, box.b, box.t);
   axes(svg, x, y, ticks(t0 - 1, t1 + 1, 12).map(v => [v, v + " °C"]), ticks(m0 * 0.95, m1 * 1.03, 6), box, v => (v / 1000).toFixed(0) + " GW");
-  rows.forEach(r => { const wd = new Date(r.d + "T00:00:00Z").getUTCDay(); const c = el("circle", {cx: x(r.temp_c), cy: y(r.mean_mw), r: 3.2, fill: wd === 0 || wd === 6 ? C.tepco : C.model, "fill-opacity": 0.7}, svg);
+  rows.forEach(r => { const wd = new Date(String(r.d).slice(0, 10) + "T00:00:00Z").getUTCDay(); const c = el("circle", {cx: x(r.temp_c), cy: y(r.mean_mw), r: 3.2, fill: wd === 0 || wd === 6 ? C.tepco : C.model, "fill-opacity": 0.7}, svg);
     el("title", {}, c, `${r.d}: ${fmt(r.temp_c, 1)} °C, mean ${fmt(r.mean_mw)} MW, peak ${fmt(r.peak_mw)} MW`); });
   el("text", {x: box.r, y: box.t + 12, "text-anchor": "end", "font-size": 12, fill: "#5b6475"}, svg, "blue = weekday, orange = weekend");
   svg.dataset.drawn = String(rows.length);

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest import runlog
+from ingest.alerts import redact
 from ingest.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,7 +82,7 @@ class DailyRun:
             "started_at": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "finished_at": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "duration_s": round((finished - started).total_seconds(), 3), "rows_processed": result.rows,
-            "exit_code": result.exit_code, "error_message": result.message or None,
+            "exit_code": result.exit_code, "error_message": redact(result.message) if result.message else None,
             "as_of_date": self.options.as_of.isoformat() if self.options.as_of else None,
             "git_revision": self.options.git_revision, "target": self.options.target,
             "log_file": self.options.log_file,

@@ -55,3 +55,8 @@
 {% macro now_instant() %}{{ return(adapter.dispatch('now_instant', 'energy_forecast')()) }}{% endmacro %}
 {% macro default__now_instant() %}current_timestamp{% endmacro %}
 {% macro bigquery__now_instant() %}current_timestamp(){% endmacro %}
+
+{#- first day of the month of a DATE, as a DATE (dbt.date_trunc would give BigQuery a TIMESTAMP) -#}
+{% macro month_start(d) %}{{ return(adapter.dispatch('month_start', 'energy_forecast')(d)) }}{% endmacro %}
+{% macro default__month_start(d) %}cast(date_trunc('month', {{ d }}) as date){% endmacro %}
+{% macro bigquery__month_start(d) %}date_trunc({{ d }}, month){% endmacro %}

@@ -16,7 +16,7 @@ with
 demand as (
     select * from {{ ref('stg_tepco__demand_hourly') }}
     {% if is_incremental() %}
-    where date_jst >= (select {{ add_days('max(date_jst)', -var('lookback_days')) }} from {{ this }})
+    where date_jst >= {{ incremental_lower_bound('date_jst', var('lookback_days')) }}
     {% endif %}
 ),
 
@@ -30,7 +30,7 @@ solar as (
         count(*) as n_five_minute_intervals
     from {{ ref('stg_tepco__demand_five_minute') }}
     {% if is_incremental() %}
-    where date_jst >= (select {{ add_days('max(date_jst)', -var('lookback_days')) }} from {{ this }})
+    where date_jst >= {{ incremental_lower_bound('date_jst', var('lookback_days')) }}
     {% endif %}
     group by 1, 2, 3
 ),
