@@ -75,7 +75,7 @@ def replicate(db: Path, areas: list[str]) -> dict[str, int]:
     """Copy every area-keyed raw table to the other areas (demand scaled), and every weather point."""
     with duckdb.connect(str(db)) as con:
         for k, area in enumerate(areas[1:], start=1):
-            factor = 0.3 + 0.15 * k  # areas of different sizes
+            factor = 0.6 + 0.05 * k  # areas of different sizes, inside the staging range test (10–70 GW)
             for table, scaled in [("tepco_hourly", ["demand_man_kw", "forecast_man_kw", "supply_man_kw"]),
                                   ("tepco_five_minute", ["demand_man_kw", "solar_man_kw"]),
                                   ("tepco_daily_summary", [])]:

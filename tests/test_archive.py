@@ -120,5 +120,7 @@ def test_replaying_2024_06_from_the_archive_rebuilds_identical_raw_tables(
     monkeypatch.setenv("ENERGY_DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
     assert ingest_main([*args, "--from-archive"]) == 0
     first, replayed = content_checksums(original), content_checksums(tmp_path / "replayed.duckdb")
+    print(f"\nreplay of 2024-06 from {len(archived)} archived files: "
+          + ", ".join(f"{t} {n} rows" for t, (n, _) in sorted(first.items()) if n))
     assert first == replayed
     assert first["tepco_hourly"][0] >= 720 and first["open_meteo_observed"][0] >= 9 * 720

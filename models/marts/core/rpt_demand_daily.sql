@@ -15,7 +15,7 @@ demand as (
 ),
 
 calendar as (
-    select date_jst, day_type, is_day_off from {{ ref('dim_calendar') }}
+    select date_day as date_jst, day_type, is_day_off from {{ ref('dim_calendar') }}
 ),
 
 observed as (
