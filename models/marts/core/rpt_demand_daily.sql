@@ -18,12 +18,6 @@ calendar as (
     select date_day as date_jst, day_type, is_day_off from {{ ref('dim_calendar') }}
 ),
 
-observed as (
-    select area, valid_date_jst, temperature_c
-    from {{ ref('fct_weather_area_hourly') }}
-    where weather_kind = 'observed'
-),
-
 demand_daily as (
     select
         area,
@@ -43,13 +37,10 @@ temperature_daily as (
     select
         area,
         valid_date_jst as date_jst,
-        max(temperature_c) as max_temperature_c,
-        min(temperature_c) as min_temperature_c,
-        -- summed as integers (ten-thousandths): a float sum depends on the order threads add in
-        round(sum(cast(round(temperature_c * 10000) as {{ dbt.type_bigint() }}))
-            / count(temperature_c) / 10000, 2) as mean_temperature_c
-    from observed
-    group by 1, 2
+        day_max_temperature_c as max_temperature_c,
+        day_min_temperature_c as min_temperature_c,
+        round(day_mean_temperature_c, 2) as mean_temperature_c
+    from {{ ref('int_weather__area_daily_observed') }}
 )
 
 select
