@@ -64,3 +64,25 @@ class HttpClient:
         if resp.status_code >= 400:
             raise UpstreamError(f"HTTP {resp.status_code} after retries from {url}: {resp.text[:120]!r}")
         return Fetched(url=resp.url, content=resp.content, status=resp.status_code)
+
+
+def fetch_or_note(client: Any, url: str, report: Any, error_label: str, *, params: dict[str, Any] | None = None,
+                  not_published_label: str | None = None) -> bytes | None:
+    """The response body, or None after noting why in the run report, so one bad file never stops a run.
+
+    A 404 is "not published" (listed, not an error) when `not_published_label` is given (TEPCO's
+    monthly zip of a month that has not started), else an error; other failures are errors.
+    """
+    try:
+        fetched = client.get(url, params=params)
+    except NotPublished:
+        if not_published_label is None:
+            report.errors.append(f"{error_label}: 404 from {url}")
+        else:
+            report.not_published.append(not_published_label)
+        return None
+    except UpstreamError as exc:
+        report.errors.append(f"{error_label}: {exc}")
+        return None
+    report.files_fetched += 1
+    return fetched.content

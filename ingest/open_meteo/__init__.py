@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingest.config import REPO_ROOT, Settings
-from ingest.http import HttpClient, NotPublished, UpstreamError
+from ingest.http import HttpClient, fetch_or_note
 from ingest.load import RawTable
 from ingest.report import RunReport, progress
 from ingest.tables import (
@@ -91,16 +91,7 @@ def parse_hourly(payload: bytes, point: Point) -> pd.DataFrame:
 
 
 def _get(client: HttpClient, url: str, params: dict, what: str, report: RunReport) -> bytes | None:
-    try:
-        fetched = client.get(url, params=params)
-    except NotPublished:
-        report.errors.append(f"open_meteo {what}: 404 from {url}")
-        return None
-    except UpstreamError as exc:
-        report.errors.append(f"open_meteo {what}: {exc}")
-        return None
-    report.files_fetched += 1
-    return fetched.content
+    return fetch_or_note(client, url, report, f"open_meteo {what}", params=params)
 
 
 def fetch_forecast(

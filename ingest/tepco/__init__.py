@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 import pandas as pd
 
 from ingest.config import Settings
-from ingest.http import HttpClient, NotPublished, UpstreamError
+from ingest.http import HttpClient, fetch_or_note
 from ingest.load import RawTable
 from ingest.quarantine import quarantine
 from ingest.report import RunReport, progress
@@ -59,16 +59,7 @@ class TepcoBatch:
 
 def _download(client: HttpClient, url: str, label: str, report: RunReport) -> bytes | None:
     """The file's bytes, or None after noting "not published" (404) or the upstream error."""
-    try:
-        fetched = client.get(url)
-    except NotPublished:
-        report.not_published.append(label)
-        return None
-    except UpstreamError as exc:
-        report.errors.append(f"tepco {url.rsplit('/', 1)[-1]}: {exc}")
-        return None
-    report.files_fetched += 1
-    return fetched.content
+    return fetch_or_note(client, url, report, f"tepco {url.rsplit('/', 1)[-1]}", not_published_label=label)
 
 
 def fetch_monthly(
