@@ -30,19 +30,13 @@ window_30d as (
 
 missing as (
     select
-        'missing_hours_30d' as check_name,
-        cast(30 * 24 - count(distinct hour_start_at) as {{ type_double() }}) as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(24 as {{ type_double() }}) as error_threshold
+        {{ dq_check('missing_hours_30d', '30 * 24 - count(distinct hour_start_at)', 0, 24) }}
     from window_30d
 ),
 
 duplicates as (
     select
-        'duplicate_raw_keys' as check_name,
-        cast(count(*) as {{ type_double() }}) as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(0 as {{ type_double() }}) as error_threshold
+        {{ dq_check('duplicate_raw_keys', 'count(*)', 0, 0) }}
     from (
         select area, source_kind, date_jst, hour_jst
         from {{ source('tepco', 'tepco_hourly') }}
@@ -53,29 +47,20 @@ duplicates as (
 
 nulls as (
     select
-        'null_demand_30d' as check_name,
-        cast(sum(case when demand_mw is null then 1 else 0 end) as {{ type_double() }}) as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(24 as {{ type_double() }}) as error_threshold
+        {{ dq_check('null_demand_30d', 'sum(case when demand_mw is null then 1 else 0 end)', 0, 24) }}
     from window_30d
 ),
 
 out_of_range as (
     select
-        'demand_out_of_range_30d' as check_name,
-        cast(sum(case when demand_mw < 15000 or demand_mw > 65000 then 1 else 0 end) as {{ type_double() }})
-            as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(0 as {{ type_double() }}) as error_threshold
+        {{ dq_check('demand_out_of_range_30d',
+                    'sum(case when demand_mw < 15000 or demand_mw > 65000 then 1 else 0 end)', 0, 0) }}
     from window_30d
 ),
 
 flatlines as (
     select
-        'flatline_3h_30d' as check_name,
-        cast(count(*) as {{ type_double() }}) as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(6 as {{ type_double() }}) as error_threshold
+        {{ dq_check('flatline_3h_30d', 'count(*)', 0, 6) }}
     from window_30d as h
     inner join demand as p1 on p1.area = h.area and p1.hour_start_at = {{ add_hours('h.hour_start_at', -1) }}
     inner join demand as p2 on p2.area = h.area and p2.hour_start_at = {{ add_hours('h.hour_start_at', -2) }}
@@ -93,10 +78,9 @@ ramps as (
 
 ramp_check as (
     select
-        'ramp_beyond_history_7d' as check_name,
-        cast(coalesce(max(case when is_recent then ramp_mw end), 0) as {{ type_double() }}) as observed_value,
-        cast(max(case when not is_recent then ramp_mw end) as {{ type_double() }}) as warn_threshold,
-        cast(1.5 * max(case when not is_recent then ramp_mw end) as {{ type_double() }}) as error_threshold
+        {{ dq_check('ramp_beyond_history_7d', 'coalesce(max(case when is_recent then ramp_mw end), 0)',
+                    'max(case when not is_recent then ramp_mw end)',
+                    '1.5 * max(case when not is_recent then ramp_mw end)') }}
     from ramps
 ),
 
@@ -107,11 +91,9 @@ raw_recent as (
 
 unit_jump as (
     select
-        'unit_jump_30d' as check_name,
-        cast(sum(case when demand_man_kw > 5 * med.m or demand_man_kw < med.m / 5 then 1 else 0 end)
-             as {{ type_double() }}) as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(0 as {{ type_double() }}) as error_threshold
+        {{ dq_check('unit_jump_30d',
+                    'sum(case when demand_man_kw > 5 * med.m or demand_man_kw < med.m / 5 then 1 else 0 end)',
+                    0, 0) }}
     from raw_recent
     cross join (select {{ median_agg('demand_man_kw') }} as m from raw_recent) as med
 ),
@@ -132,11 +114,8 @@ vintage_points as (
 
 weather_completeness as (
     select
-        'weather_forecast_completeness' as check_name,
         -- hours short of 16 × 24 with a temperature, summed over the points of the latest vintage
-        cast(coalesce(sum(384 - least(n_hours, 384)), 384) as {{ type_double() }}) as observed_value,
-        cast(0 as {{ type_double() }}) as warn_threshold,
-        cast(9 * 48 as {{ type_double() }}) as error_threshold
+        {{ dq_check('weather_forecast_completeness', 'coalesce(sum(384 - least(n_hours, 384)), 384)', 0, '9 * 48') }}
     from vintage_points
 ),
 
