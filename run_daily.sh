@@ -8,9 +8,9 @@
 #                  [--docs] [--help]
 #
 # Exit codes (one per failing stage; dbt's own 1/2 are added where they say more):
-#   0  every stage succeeded            2  bad arguments
+#   0  every stage succeeded            2  bad arguments (also an --as-of after today against a live upstream)
 #   10 another run holds the lock       11 environment setup failed
-#   21 ingest loaded only part (an upstream kept failing; later stages still ran)
+#   21 ingest loaded only part (an upstream kept failing, or files/rows were set aside; later stages ran)
 #   22 ingest loaded nothing or could not write the warehouse (later stages skipped)
 #   30 dbt source freshness: a source is stale (the build still ran; see the log)
 #   41 dbt build: a model or test failed  42 dbt build: dbt itself errored
@@ -114,11 +114,12 @@ stage_of() {
 on_exit() {
   local rc=$?
   if [ $rc -ne 0 ] && [ $rc -ne 10 ]; then
-    local stage; stage="$(stage_of $rc)"
-    log "run_daily FAILED at stage $stage with exit $rc"
+    local stage what head; stage="$(stage_of $rc)"
+    case "$rc" in 21|30) what="finished with warnings at"; head="WARNINGS at" ;; *) what="failed at"; head="FAILED at" ;; esac
+    log "run_daily $head stage $stage with exit $rc"
     if [ -x "$ROOT/.venv/bin/python" ]; then
       tail -n 40 "$LOG" 2>/dev/null | "$ROOT/.venv/bin/python" -m ingest alert \
-        --subject "energy-forecast run $RUN_ID failed at $stage (exit $rc)" || true
+        --subject "energy-forecast run $RUN_ID $what $stage (exit $rc)" || true
     fi
   fi
 }

@@ -1,9 +1,10 @@
 """`python -m ingest daily|backfill …`: land TEPCO, Open-Meteo and holiday data in `raw`.
 
-Exit status: 0 loaded (warnings such as quarantined files or months not yet
-published are in the summary); 1 some upstream kept failing (everything else was
-loaded); 2 nothing could be loaded; 3 the warehouse could not be written (locked by
-another process, disk full, bad credentials); 64 bad arguments.
+Exit status: 0 loaded (months not yet published are listed in the summary); 1 partial: some
+upstream kept failing, or something was set aside (a file or rows quarantined; everything else
+was loaded); 2 nothing could be loaded (every upstream unreachable, or nothing arrived); 3 the
+warehouse could not be written (locked by another process, disk full, bad credentials, a
+corrupted file); 64 bad arguments (including an --as-of a live upstream cannot serve).
 """
 
 from __future__ import annotations
@@ -17,15 +18,41 @@ from datetime import date
 EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING, EXIT_WAREHOUSE, EXIT_USAGE = 0, 1, 2, 3, 64
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of a chain (dlt wraps the destination's error several times)."""
+    seen = set()
+    while id(exc) not in seen and (exc.__cause__ or exc.__context__) is not None:
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return exc
+
+
 def explain(exc: BaseException) -> str:
-    """One line a user can act on, for the failures that happen in real operation."""
+    """One line a user can act on, for the failures that happen in real operation.
+
+    The whole message and the root of the exception chain are searched, not only the first line:
+    dlt puts advice about credentials first and the destination's real reason (a lock, a corrupted
+    file, a full disk) further down.
+    """
+    root = root_cause(exc)
     text = f"{type(exc).__name__}: {exc}"
-    if "lock" in text.lower() and "conflicting" in text.lower():
+    full = f"{text}\n{type(root).__name__}: {root}"
+    low = full.lower()
+    reason = " ".join(f"{type(root).__name__}: {root}".split())[:240]
+    if "lock" in low and "conflicting" in low:
         return ("the DuckDB warehouse is locked by another process (a BI tool, `dbt docs serve`, a stuck run?): "
-                f"close it and run again ({text.splitlines()[0][:200]})")
-    if "No space left" in text:
-        return f"the disk is full: free space under ENERGY_DATA_DIR and run again ({text[:200]})"
-    return text.splitlines()[0][:300]
+                f"close it and run again ({reason})")
+    if "no space left" in low:
+        return f"the disk is full: free space under ENERGY_DATA_DIR and run again ({reason})"
+    if any(k in low for k in ("not a valid duckdb database", "corrupt", "invalid input error: file",
+                              "is not a duckdb", "serialization error", "checksum")):
+        return (f"the DuckDB warehouse file cannot be read (corrupted, or not a DuckDB file): move it aside "
+                f"(ENERGY_DUCKDB_PATH); the next run's bootstrap rebuilds the history, or replay the raw-file "
+                f"archive with `python -m ingest backfill --from-archive` ({reason})")
+    if root is not exc:
+        first = " ".join(text.splitlines()[0].split())[:160]
+        return f"{first} — cause: {reason}"
+    return " ".join(text.split())[:300]
 
 
 def _date(value: str) -> date:
@@ -41,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     daily = sub.add_parser("daily", help="last days of TEPCO data, 10 past + 16 forecast days of weather, holidays")
     daily.add_argument("--as-of", type=_date, default=None, help="run as if today were this date (JST)")
+    daily.add_argument("--no-bootstrap", action="store_true",
+                       help="do not backfill missing history first (ENERGY_BOOTSTRAP_START, default 2016-04-01)")
     backfill = sub.add_parser("backfill", help="history from yearly/monthly TEPCO files and the weather archive")
     backfill.add_argument("--start", type=_date, required=True)
     backfill.add_argument("--end", type=_date, required=True)
@@ -70,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("ENERGY_LOG_LEVEL", "WARNING"))
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
-    from ingest.commands import run_backfill, run_daily
+    from ingest.commands import LiveDateError, run_backfill, run_daily
     from ingest.config import Settings
 
     settings = Settings()
@@ -101,22 +130,28 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "daily":
-            report = run_daily(settings, args.as_of)
+            report = run_daily(settings, args.as_of, bootstrap=not args.no_bootstrap)
         else:
             report = run_backfill(settings, args.start, args.end, weather=not args.no_weather,
                                   from_archive=args.from_archive, archive_date=args.archive_date)
+    except LiveDateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - a clear line instead of a traceback, and a distinct code
         print(f"error: nothing was loaded: {explain(exc)}", file=sys.stderr)
         return EXIT_WAREHOUSE
     print(report.summary(), flush=True)
-    return exit_code(report)
+    rc = exit_code(report)
+    if rc == EXIT_NOTHING and report.unreachable:
+        print(f"error: {report.outage_line()}", file=sys.stderr)
+    return rc
 
 
 def exit_code(report: "RunReport") -> int:  # noqa: F821 - imported lazily to keep --help fast
-    """0 loaded, 1 partial (an upstream kept failing), 2 nothing arrived from upstream."""
+    """0 loaded, 1 partial (an upstream kept failing or something was set aside), 2 nothing arrived."""
     if report.nothing_loaded:
         return EXIT_NOTHING
-    if report.errors:
+    if report.errors or report.unreachable or report.quarantined:
         return EXIT_PARTIAL
     return EXIT_OK
 

@@ -8,6 +8,7 @@ is lost because something else failed.
 from __future__ import annotations
 
 import os
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
@@ -16,7 +17,9 @@ from ingest import archive as raw_archive
 from ingest import calendar as jp_calendar
 from ingest import jma, open_meteo, runlog, tepco
 from ingest.config import Settings
+from ingest.http import Fetcher
 from ingest.load import RawTable, load_tables
+from ingest.quarantine import events_frame
 from ingest.report import RunReport, progress
 from ingest.tables import (
     JMA_HOURLY_TEMPERATURE,
@@ -25,8 +28,11 @@ from ingest.tables import (
     ML_FORECASTS_KEY,
     PIPELINE_RUNS,
     PIPELINE_RUNS_KEY,
+    QUARANTINE_EVENTS,
+    QUARANTINE_EVENTS_KEY,
+    table_from_frame,
 )
-from ingest.warehouse import make_pipeline
+from ingest.warehouse import make_pipeline, read_df
 
 JST = timezone(timedelta(hours=9))
 #: The daily job runs at 04:00 JST; a forecast fetched by a replayed day is stamped with that time.
@@ -75,22 +81,58 @@ def missing_owned_tables(tables: list[RawTable]) -> list[RawTable]:
     return [t for t in empty_owned_tables() if t.name not in have]
 
 
-def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
+class LiveDateError(ValueError):
+    """An as-of date a live upstream cannot serve (a future day)."""
+
+
+def check_as_of(as_of: date | None, now: datetime | None = None) -> None:
+    """Refuse an as-of date after today (JST) against a live upstream: it would store a forecast
+    vintage "issued" in the future. The simulator serves any day, so replays stay possible there."""
+    if as_of is None or os.environ.get("ENERGY_SIMULATOR_URL"):
+        return
+    today = (now or datetime.now(timezone.utc)).astimezone(JST).date()
+    if as_of > today:
+        raise LiveDateError(f"--as-of {as_of} is after today ({today} JST): a live upstream cannot serve it "
+                            "(use the simulator for replays)")
+
+
+def upstream_urls(settings: Settings) -> list[str]:
+    urls = [settings.tepco_base_url, settings.open_meteo_archive_url, settings.open_meteo_forecast_url]
+    if jma.base_url():
+        urls.append(jma.base_url())
+    return urls
+
+
+def fetcher_for(settings: Settings, report: RunReport, client: object | None = None) -> tuple[Fetcher, object]:
+    """The shared fetch step for a live run (archiving unless ENERGY_ARCHIVE=0), and its archive."""
+    archive = None
+    if client is None:
+        client, archive = raw_archive.client_for(settings)
+    return Fetcher(client, report, settings.quarantine_dir, settings.http.workers), archive
+
+
+def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = True) -> RunReport:
+    check_as_of(as_of)
     day = as_of or today_jst()
     report = RunReport(command=f"daily --as-of {day.isoformat()}")
-    client, archive = raw_archive.client_for(settings)
+    fetcher, archive = fetcher_for(settings, report)
     loaded_at = tepco.now_utc()
+    down = fetcher.preflight(upstream_urls(settings))
+    if down:
+        progress("unreachable: " + "; ".join(f"{h} ({why})" for h, why in sorted(down.items())))
+    if bootstrap and settings.bootstrap and not down:
+        run_bootstrap(settings, day, report, fetcher.client)
     points = open_meteo.load_points()
     last_complete = day - timedelta(days=1)
     window_start = day - timedelta(days=5)
 
     progress(f"daily {day}: TEPCO months covering {window_start} … {last_complete}")
-    batch = tepco.fetch_monthly(client, settings, window_start.replace(day=1), last_complete, report)
+    batch = tepco.fetch_monthly(fetcher, settings, window_start.replace(day=1), last_complete, report)
     tables: list[RawTable] = tepco.to_raw_tables(batch, loaded_at)
 
     progress(f"daily {day}: Open-Meteo observed {day - timedelta(days=10)} … {last_complete}")
     observed = open_meteo.fetch_archive(
-        client, settings, points, day - timedelta(days=open_meteo.PAST_DAYS), last_complete, report
+        fetcher, settings, points, day - timedelta(days=open_meteo.PAST_DAYS), last_complete, report
     )
     issued_at = forecast_issued_at(as_of)
     if issued_at is None:
@@ -101,12 +143,13 @@ def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
         forecast = pd.DataFrame()
     else:
         progress(f"daily {day}: Open-Meteo forecast issued {issued_at:%Y-%m-%d %H:%M} UTC")
-        forecast = open_meteo.fetch_forecast(client, settings, points, issued_at, report)
+        forecast = open_meteo.fetch_forecast(fetcher, settings, points, issued_at, report)
     tables += open_meteo.to_raw_tables(observed, forecast, loaded_at)
     tables += jp_calendar.to_raw_tables(day.year + 2, loaded_at)
     pending = runlog.pending_table(settings)  # run-log records a failed earlier run could not load
     if pending is not None:
         tables.append(pending)
+    tables.append(quarantine_table(report, loaded_at))
     tables += missing_owned_tables(tables)
 
     load_tables(make_pipeline(settings), tables, report)
@@ -116,31 +159,108 @@ def run_daily(settings: Settings, as_of: date | None = None) -> RunReport:
     return report
 
 
+def quarantine_table(report: RunReport, loaded_at: datetime) -> RawTable:
+    """What this run set aside, as rows of `raw.quarantine_events` (empty batch: the table still exists)."""
+    return RawTable("quarantine_events", table_from_frame(events_frame(report, loaded_at), QUARANTINE_EVENTS),
+                    QUARANTINE_EVENTS_KEY, "line_number")
+
+
 def run_backfill(settings: Settings, start: date, end: date, weather: bool = True, from_archive: bool = False,
-                 archive_date: date | None = None) -> RunReport:
+                 archive_date: date | None = None, client: object | None = None) -> RunReport:
     """History for [start, end]. With `from_archive` every file comes from the raw-file archive (the
-    newest copy fetched on or before `archive_date`), not from upstream: a replay."""
+    newest copy fetched on or before `archive_date`), not from upstream: a replay.
+
+    TEPCO history comes from both the yearly `juyo-YYYY.csv` files and the monthly zips: the yearly
+    files stopped growing (2025-07-22), and staging prefers the monthly files where both exist, so
+    the seam between them has no gap.
+    """
     report = RunReport(command=f"backfill --start {start} --end {end}" + (" --from-archive" if from_archive else ""))
     archive = None
     if from_archive:
         client = raw_archive.ArchiveClient(raw_archive.store_from_env(settings), archive_date)
-    else:
-        client, archive = raw_archive.client_for(settings)
+    fetcher, archive = fetcher_for(settings, report, client)
+    if not from_archive and client is None:
+        down = fetcher.preflight(upstream_urls(settings))
+        if down:
+            progress("unreachable: " + "; ".join(f"{h} ({why})" for h, why in sorted(down.items())))
     loaded_at = tepco.now_utc()
     progress(f"backfill {start} … {end}: TEPCO yearly juyo files")
-    batch = tepco.fetch_juyo(client, settings, start, end, report)
+    batch = tepco.fetch_juyo(fetcher, settings, start, end, report)
     progress(f"backfill {start} … {end}: TEPCO monthly zips")
-    tepco.fetch_monthly(client, settings, start, end, report, batch)
+    tepco.fetch_monthly(fetcher, settings, start, end, report, batch)
     tables = tepco.to_raw_tables(batch, loaded_at)
     if weather:
         progress(f"backfill {start} … {end}: Open-Meteo archive")
-        observed = open_meteo.fetch_archive(client, settings, open_meteo.load_points(), start, end, report)
+        observed = open_meteo.fetch_archive(fetcher, settings, open_meteo.load_points(), start, end, report)
         tables += open_meteo.to_raw_tables(observed, pd.DataFrame(), loaded_at)
         if jma.configured():
             progress(f"backfill {start} … {end}: JMA station temperature (history)")
-            tables += jma.to_raw_tables(jma.fetch(client, settings, start, end, report), loaded_at)
+            tables += jma.to_raw_tables(jma.fetch(fetcher, settings, start, end, report), loaded_at)
     tables += jp_calendar.to_raw_tables(max(end.year, today_jst().year) + 2, loaded_at)
+    tables.append(quarantine_table(report, loaded_at))
     tables += missing_owned_tables(tables)
     load_tables(make_pipeline(settings), tables, report)
     report.notes.append(raw_archive.finish(archive))
     return report
+
+
+# --- the first run's bootstrap ---------------------------------------------------------------------
+
+#: A year of history counts as present when it lacks at most this many days (the daily window, a
+#: day upstream never published); a bigger hole makes the bootstrap fetch that year again.
+BOOTSTRAP_SLACK_DAYS = 7
+
+
+def days_with_demand(settings: Settings) -> set[date]:
+    """JST dates holding at least 20 hours of actual demand in `raw.tepco_hourly` (any source kind)."""
+    try:
+        df = read_df(make_pipeline(settings), "select date_jst, count(distinct hour_jst) as n_hours from {table} "
+                     "where demand_man_kw is not null group by date_jst", table="tepco_hourly")
+    except Exception as exc:  # noqa: BLE001 - no table yet (empty warehouse): nothing is present
+        if "not exist" in str(exc) or "not found" in str(exc).lower() or "undefined" in type(exc).__name__.lower():
+            return set()
+        raise
+    if df.empty:
+        return set()
+    return {pd.Timestamp(d).date() for d, n in zip(df["date_jst"], df["n_hours"]) if n >= 20}
+
+
+def missing_history(settings: Settings, day: date, start: date | None = None) -> list[tuple[date, date]]:
+    """The years of [bootstrap start, day − 1] the warehouse lacks (one chunk per calendar year)."""
+    start = start or settings.bootstrap_start
+    end = day - timedelta(days=1)
+    if start > end:
+        return []
+    have = days_with_demand(settings)
+    chunks = []
+    for lo, hi in open_meteo.year_chunks(start, end):
+        expected = (hi - lo).days + 1
+        present = sum(1 for d in have if lo <= d <= hi)
+        if expected - present > BOOTSTRAP_SLACK_DAYS:
+            chunks.append((lo, hi))
+    return chunks
+
+
+def run_bootstrap(settings: Settings, day: date, report: RunReport, client: object | None = None) -> None:
+    """Backfill the history the forecast needs, a year at a time, before the day's own ingest.
+
+    Each year is fetched, parsed and loaded on its own, so an interrupted bootstrap resumes at the
+    first year still missing (the years already landed are not fetched again). Progress and an
+    estimate go to stderr; what each year set aside joins the day's report.
+    """
+    chunks = missing_history(settings, day)
+    if not chunks:
+        return
+    days = sum((hi - lo).days + 1 for lo, hi in chunks)
+    progress(f"bootstrap: the warehouse lacks history the forecast needs; backfilling {len(chunks)} year(s), "
+             f"{chunks[0][0]} … {chunks[-1][1]} ({days} days; ENERGY_BOOTSTRAP_START={settings.bootstrap_start}). "
+             "An interrupted bootstrap resumes at the first missing year.")
+    t0 = time.perf_counter()
+    for i, (lo, hi) in enumerate(chunks, start=1):
+        part = run_backfill(settings, lo, hi, client=client)
+        report.merge(part)
+        elapsed = time.perf_counter() - t0
+        left = elapsed / i * (len(chunks) - i)
+        hours = part.rows_loaded.get("tepco_hourly", 0)
+        progress(f"bootstrap {i}/{len(chunks)}: {lo} … {hi} loaded ({hours} new demand rows); "
+                 f"{elapsed:.0f} s elapsed, about {left:.0f} s left")

@@ -85,14 +85,15 @@ def drop_unchanged(pipeline: dlt.Pipeline, t: RawTable) -> RawTable:
         return t
     col = t.data.column(t.range_column)
     lo, hi = pa.compute.min(col).as_py(), pa.compute.max(col).as_py()
-    cast = "timestamp" if pa.types.is_timestamp(col.type) else "date"
-    lo_s = lo.isoformat(sep=" ") if hasattr(lo, "hour") else lo.isoformat()
-    hi_s = hi.isoformat(sep=" ") if hasattr(hi, "hour") else hi.isoformat()
     cols = ", ".join(t.key + ["content_hash"])
-    sql = (
-        f"select {cols} from {{table}} where {t.range_column} between "
-        f"cast({_literal(lo_s)} as {cast}) and cast({_literal(hi_s)} as {cast})"
-    )
+    if pa.types.is_integer(col.type):
+        bounds = f"{int(lo)} and {int(hi)}"
+    else:
+        cast = "timestamp" if pa.types.is_timestamp(col.type) else "date"
+        lo_s = lo.isoformat(sep=" ") if hasattr(lo, "hour") else lo.isoformat()
+        hi_s = hi.isoformat(sep=" ") if hasattr(hi, "hour") else hi.isoformat()
+        bounds = f"cast({_literal(lo_s)} as {cast}) and cast({_literal(hi_s)} as {cast})"
+    sql = f"select {cols} from {{table}} where {t.range_column} between {bounds}"
     try:
         existing = read_df(pipeline, sql, table=t.name)
     except DatabaseUndefinedRelation:
@@ -129,8 +130,10 @@ def bigquery_layout(resource: Any, t: RawTable) -> Any:
     from dlt.destinations.impl.bigquery.bigquery_adapter import PartitionTransformation
 
     col = t.data.schema.field(t.range_column)
-    trunc = "TIMESTAMP_TRUNC" if pa.types.is_timestamp(col.type) else "DATE_TRUNC"
     cluster = [k for k in t.key if k != t.range_column][:4]
+    if pa.types.is_integer(col.type):  # a small table bounded by a number (quarantine events): clustered only
+        return bigquery_adapter(resource, cluster=t.key[:4])
+    trunc = "TIMESTAMP_TRUNC" if pa.types.is_timestamp(col.type) else "DATE_TRUNC"
     return bigquery_adapter(resource, partition=PartitionTransformation(f"{trunc}({{column_name}}, MONTH)", t.range_column),
                             cluster=cluster or None)
 
@@ -141,7 +144,7 @@ def load_tables(pipeline: dlt.Pipeline, tables: list[RawTable], report: RunRepor
     for t in tables:
         report.add_rows(t.name, t.data.num_rows)
         changed = drop_unchanged(pipeline, with_content_hash(t))
-        report.rows_loaded[t.name] = changed.data.num_rows
+        report.rows_loaded[t.name] = report.rows_loaded.get(t.name, 0) + changed.data.num_rows
         # an empty batch still creates a missing table, so dbt sources always exist
         if changed.data.num_rows or not table_exists(pipeline, t.name):
             resource = dlt.resource(

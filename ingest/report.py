@@ -7,6 +7,7 @@ was not yet published and every upstream error ends up here and in the summary.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,10 +15,18 @@ from pathlib import Path
 
 @dataclass
 class Quarantined:
+    """Something set aside: a whole file (`line` 0) or one unreadable row of it (`line` ≥ 1)."""
+
     source: str
     name: str
     reason: str
     path: Path
+    line: int = 0
+    text: str = ""
+
+    @property
+    def unit(self) -> str:
+        return "row" if self.line else "file"
 
 
 @dataclass
@@ -32,6 +41,49 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     notes: list[str | None] = field(default_factory=list)  # e.g. what the raw-file archive kept
     files_fetched: int = 0
+    #: harmless variations normalised while reading ("tepco: trailing separators" → count)
+    format_notes: Counter = field(default_factory=Counter)
+    #: hosts that could not be reached at all (host → why); said once, not per request
+    unreachable: dict[str, str] = field(default_factory=dict)
+    skipped_by_outage: int = 0  # requests not made because their host was down
+
+    def merge(self, other: "RunReport") -> None:
+        """Add another run's outcome to this one (the bootstrap's years join the day's report)."""
+        for table, n in other.rows_fetched.items():
+            self.rows_fetched[table] = self.rows_fetched.get(table, 0) + n
+        for table, n in other.rows_loaded.items():
+            self.rows_loaded[table] = self.rows_loaded.get(table, 0) + n
+        for what, n in other.null_counts.items():
+            self.add_nulls(what, n)
+        self.quarantined += other.quarantined
+        self.not_published += other.not_published
+        self.errors += other.errors
+        self.files_fetched += other.files_fetched
+        self.format_notes.update(other.format_notes)
+        for host, why in other.unreachable.items():
+            self.unreachable.setdefault(host, why)
+        self.skipped_by_outage += other.skipped_by_outage
+
+    def note_formats(self, source: str, notes: Counter) -> None:
+        for kind, n in notes.items():
+            self.format_notes[f"{source}: {kind}"] += n
+
+    @property
+    def files_set_aside(self) -> list[Quarantined]:
+        return [q for q in self.quarantined if q.unit == "file"]
+
+    @property
+    def rows_set_aside(self) -> list[Quarantined]:
+        return [q for q in self.quarantined if q.unit == "row"]
+
+    def outage_line(self) -> str | None:
+        """One line for an outage: which hosts, why, what to check."""
+        if not self.unreachable:
+            return None
+        hosts = "; ".join(f"{h} ({why})" for h, why in sorted(self.unreachable.items()))
+        return (f"upstream unreachable: {hosts}. Check this machine's network, DNS and proxy "
+                "(HTTPS_PROXY), or the TEPCO_BASE_URL / OPEN_METEO_*_URL settings; "
+                f"{self.skipped_by_outage} requests were not attempted")
 
     def add_rows(self, table: str, n: int) -> None:
         self.rows_fetched[table] = self.rows_fetched.get(table, 0) + n
@@ -58,10 +110,19 @@ class RunReport:
             lines.append(f"  nulls {what}: {n}")
         if self.not_published:
             lines.append(f"  not published upstream ({len(self.not_published)}): {compact(self.not_published)}")
-        lines.append(f"  quarantined files: {len(self.quarantined)}")
+        if self.format_notes:
+            notes = ", ".join(f"{k} ×{n}" for k, n in sorted(self.format_notes.items()))
+            lines.append(f"  format notes (normalised, nothing lost): {notes}")
+        lines.append(f"  quarantined files: {len(self.files_set_aside)}, rows: {len(self.rows_set_aside)}")
         lines.extend(f"  {note}" for note in self.notes if note)
-        for q in self.quarantined:
-            lines.append(f"    {q.source} {q.name}: {q.reason} -> {q.path}")
+        for q in self.quarantined[:50]:
+            where = f" line {q.line}" if q.line else ""
+            lines.append(f"    {q.source} {q.name}{where}: {q.reason} -> {q.path}")
+        if len(self.quarantined) > 50:
+            lines.append(f"    … and {len(self.quarantined) - 50} more (raw.quarantine_events)")
+        outage = self.outage_line()
+        if outage:
+            lines.append(f"  ERROR {outage}")
         for e in self.errors:
             lines.append(f"  ERROR {e}")
         return "\n".join(lines)

@@ -19,7 +19,8 @@ STR = pa.string()
 
 #: Columns that describe provenance, not content: excluded from `content_hash`
 #: so that re-downloading unchanged values is a no-op.
-PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "created_at")
+PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "created_at", "run_id", "run_command",
+              "quarantined_at")
 
 TEPCO_HOURLY = pa.schema(
     [
@@ -187,6 +188,26 @@ ML_FORECASTS = pa.schema(
 ML_FORECASTS_KEY = ["run_id", "area", "model", "target_hour_start_at"]
 
 
+#: What ingestion set aside (`ingest.quarantine`): one row per source, file and line (0 = the whole
+#: file). The run that first saw an event keeps it: a repeated run adds nothing.
+QUARANTINE_EVENTS = pa.schema(
+    [
+        ("source", STR),
+        ("file_name", STR),
+        ("line_number", I64),
+        ("unit", STR),
+        ("reason", STR),
+        ("line_text", STR),
+        ("stored_path", STR),
+        ("run_id", STR),
+        ("run_command", STR),
+        ("quarantined_at", TS),
+        ("loaded_at", TS),
+    ]
+)
+QUARANTINE_EVENTS_KEY = ["source", "file_name", "line_number"]
+
+
 def _keyed(schema: pa.Schema, key: list[str]) -> pa.Schema:
     """Key columns are NOT NULL, as dlt's primary-key hint makes them in the warehouse."""
     for name in key:
@@ -205,6 +226,7 @@ for _name, _key in [
     ("ML_FORECASTS", ML_FORECASTS_KEY),
     ("JMA_HOURLY_TEMPERATURE", JMA_HOURLY_TEMPERATURE_KEY),
     ("PIPELINE_RUNS", PIPELINE_RUNS_KEY),
+    ("QUARANTINE_EVENTS", QUARANTINE_EVENTS_KEY),
 ]:
     globals()[_name] = _keyed(globals()[_name], _key)
 

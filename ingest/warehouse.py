@@ -52,11 +52,16 @@ def make_pipeline(settings: Settings, name: str = "energy_raw", dataset: str = R
     )
 
 
-def read_df(pipeline: dlt.Pipeline, sql_template: str, table: str | None = None) -> pd.DataFrame:
-    """Run a query on the pipeline's dataset; `{table}` in the template is qualified for us."""
+def read_df(pipeline: dlt.Pipeline, sql_template: str, table: str | None = None,
+            params: tuple[Any, ...] = ()) -> pd.DataFrame:
+    """Run a query on the pipeline's dataset; `{table}` in the template is qualified for us.
+
+    Values go in `params`, bound by the driver at the `%s` placeholders (DuckDB and BigQuery alike):
+    no value is ever formatted into the SQL text. `table` is one of our own relation names.
+    """
     with pipeline.sql_client() as client:
         sql = sql_template.format(table=client.make_qualified_table_name(table)) if table else sql_template
-        with client.execute_query(sql) as cur:
+        with client.execute_query(sql, *params) as cur:
             chunks = list(cur.iter_df(chunk_size=100_000))
     if not chunks:
         return pd.DataFrame()

@@ -12,3 +12,27 @@
     {%- set bound = latest_date - modules.datetime.timedelta(days=days) -%}
     {{ return("cast('" ~ bound.isoformat() ~ "' as date)") }}
 {% endmacro %}
+
+{#- The first date an incremental model must re-read so that everything loaded since its last run
+    reaches it: the earliest `date_column` among the rows of `inputs` whose `loaded_column` is at
+    or after the newest `loaded_column` already in this table, and never later than
+    max(`date_column`) − `days`. Driven by what was loaded, not by the calendar: a backfill of
+    years (a first run that bootstrapped after a failed one) or a revision of a month-old value
+    re-reads exactly the dates it touched. Returned as a DATE literal, for BigQuery's partition
+    pruning (see incremental_lower_bound). -#}
+{% macro loaded_since_lower_bound(inputs, date_column, loaded_column, days) %}
+    {%- if not execute -%}{{ return("cast('1900-01-01' as date)") }}{%- endif -%}
+    {%- set calendar = incremental_lower_bound(date_column, days) -%}
+    {#- collected in a list: a `set` inside the loop would not outlive it (Jinja scoping) -#}
+    {%- set bounds = [modules.datetime.date.fromisoformat(calendar.split("'")[1])] -%}
+    {%- for input in inputs -%}
+        {%- set result = run_query(
+            "select min(" ~ date_column ~ ") from " ~ input ~ " where " ~ loaded_column
+            ~ " >= (select max(" ~ loaded_column ~ ") from " ~ this ~ ")") -%}
+        {%- set earliest = result.columns[0].values()[0] if result and result.rows | length else none -%}
+        {%- if earliest is not none -%}
+            {%- do bounds.append(modules.datetime.date.fromisoformat((earliest | string)[:10])) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return("cast('" ~ (bounds | min).isoformat() ~ "' as date)") }}
+{% endmacro %}

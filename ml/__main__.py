@@ -16,6 +16,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from ingest.__main__ import _date
+from ingest.config import KNOWN_AREAS
 
 JST = timezone(timedelta(hours=9))
 
@@ -23,7 +24,8 @@ JST = timezone(timedelta(hours=9))
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ml", description="16-day hourly demand forecasts (XGBoost)")
     p.add_argument("--target", default=None, help="dev (DuckDB) or prod (BigQuery); env ENERGY_TARGET")
-    p.add_argument("--area", default=os.environ.get("ENERGY_AREA", "tokyo"))
+    p.add_argument("--area", default=os.environ.get("ENERGY_AREA", "tokyo"), choices=KNOWN_AREAS,
+                   help="supply area (env ENERGY_AREA)")
     sub = p.add_subparsers(dest="command", required=True)
     f = sub.add_parser("forecast", help="the daily forecast (run kind daily)")
     f.add_argument("--as-of", type=_date, default=None, help="issue date (JST), default today")

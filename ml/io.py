@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from ingest.config import Settings
+from ingest.config import Settings, known_area
 from ingest.load import RawTable, load_tables
 from ingest.report import RunReport
 from ingest.tables import ML_FORECASTS, ML_FORECASTS_KEY, table_from_frame
@@ -31,11 +31,13 @@ def _ts(x: pd.Series) -> pd.Series:
 
 def read_features(settings: Settings, area: str) -> pd.DataFrame:
     """The hourly feature view (history + calendar of the coming days), sorted by hour."""
+    area = known_area(area)
     try:
         df = read_df(
             _marts_pipeline(settings),
-            f"select * from {{table}} where area = '{area}'",
+            "select * from {table} where area = %s",
             table="fct_features_hourly",
+            params=(area,),
         )
     except Exception as exc:  # noqa: BLE001 - each destination words "no such table" its own way
         raise RuntimeError(f"cannot read fct_features_hourly ({type(exc).__name__}): run the ingestion and "
@@ -49,11 +51,13 @@ def read_features(settings: Settings, area: str) -> pd.DataFrame:
 
 def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
     """The weather vintage available at the issue time of `issue_date` (empty if none)."""
+    area = known_area(area)
     try:
         df = read_df(
             _marts_pipeline(settings),
-            f"select * from {{table}} where area = '{area}' and issue_date_jst = '{issue_date.isoformat()}'",
+            "select * from {table} where area = %s and issue_date_jst = %s",
             table="fct_forecast_weather_inputs",
+            params=(area, issue_date),
         )
     except Exception as exc:  # noqa: BLE001 - the mart may not exist before the first dbt build
         if "not exist" in str(exc) or "not found" in str(exc).lower():

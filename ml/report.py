@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from ingest.config import Settings
+from ingest.config import Settings, known_area
 from ingest.warehouse import read_df
 from ml.io import _marts_pipeline
 
@@ -62,16 +62,16 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
     """Query the marts for the five views (small result sets: a few thousand rows in all)."""
     pipe = _marts_pipeline(settings)
 
-    def q(sql: str, table: str) -> pd.DataFrame:
+    def q(sql: str, table: str, *params: Any) -> pd.DataFrame:
         try:
-            return read_df(pipe, sql, table=table)
+            return read_df(pipe, sql, table=table, params=params)
         except Exception as exc:  # noqa: BLE001 - a missing mart leaves its view empty, and says why
             print(f"report: {table} not readable ({type(exc).__name__}); its view stays empty")
             return pd.DataFrame()
 
-    a = area.replace("'", "")
-    latest = q(f"select run_id, issue_date_jst from {{table}} where area = '{a}' and run_kind = 'daily' "
-               "and model = 'xgboost' order by issued_at desc limit 1", "fct_forecasts")
+    a = known_area(area)
+    latest = q("select run_id, issue_date_jst from {table} where area = %s and run_kind = 'daily' "
+               "and model = 'xgboost' order by issued_at desc limit 1", "fct_forecasts", a)
     views: dict[str, Any] = {}
     if latest.empty:
         forecast, actual = pd.DataFrame(), pd.DataFrame()
@@ -79,21 +79,21 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
     else:
         run_id = str(latest["run_id"].iloc[0])
         issue = pd.Timestamp(latest["issue_date_jst"].iloc[0]).date()
-        forecast = q(f"select target_hour_start_jst as t, predicted_mw as p, lower_mw as lo, upper_mw as hi "
-                     f"from {{table}} where run_id = '{run_id}' and model = 'xgboost' order by 1", "fct_forecasts")
+        forecast = q("select target_hour_start_jst as t, predicted_mw as p, lower_mw as lo, upper_mw as hi "
+                     "from {table} where run_id = %s and model = 'xgboost' order by 1", "fct_forecasts", run_id)
         start = (pd.Timestamp(issue) - pd.Timedelta(days=7)).date()
         end = (pd.Timestamp(issue) + pd.Timedelta(days=17)).date()
-        actual = q(f"select hour_start_jst as t, demand_mw as a, tepco_forecast_mw as tf from {{table}} "
-                   f"where area = '{a}' and date_jst >= date '{start}' and date_jst < date '{end}' order by 1",
-                   "fct_demand_hourly")
+        actual = q("select hour_start_jst as t, demand_mw as a, tepco_forecast_mw as tf from {table} "
+                   "where area = %s and date_jst >= %s and date_jst < %s order by 1",
+                   "fct_demand_hourly", a, start, end)
     views["forecast"] = {"run_id": run_id, "issue_date": issue.isoformat() if issue else None,
                          "forecast": _records(forecast), "actual": _records(actual)}
     views["accuracy"] = _records(q(
-        f"select model, horizon_day, mape_pct, n_runs from {{table}} where area = '{a}' and run_kind = 'daily' "
-        "and run_window = 'all_runs' order by model, horizon_day", "rpt_forecast_accuracy_by_horizon"))
+        "select model, horizon_day, mape_pct, n_runs from {table} where area = %s and run_kind = 'daily' "
+        "and run_window = 'all_runs' order by model, horizon_day", "rpt_forecast_accuracy_by_horizon", a))
     views["heatmap"] = _records(q(
-        f"select horizon_day, target_hour_jst, mape_pct from {{table}} where area = '{a}' and run_kind = 'daily' "
-        "and model = 'xgboost' order by 1, 2", "rpt_forecast_error_hour_by_horizon"))
+        "select horizon_day, target_hour_jst, mape_pct from {table} where area = %s and run_kind = 'daily' "
+        "and model = 'xgboost' order by 1, 2", "rpt_forecast_error_hour_by_horizon", a))
     views["status"] = _records(q(
         "select stage, stage_order, latest_status, latest_started_at, latest_duration_s, latest_error_message, "
         "n_runs from {table} order by stage_order", "rpt_system_status"))
@@ -104,11 +104,11 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
         "select check_date, check_name, observed_value, warn_threshold, error_threshold, status from {table} "
         "where check_date = (select max(check_date) from {table}) order by check_name", "fct_data_quality_checks"))
     views["anomalies"] = _records(q(
-        f"select hour_start_at, actual_mw, expected_mw, robust_z, severity from {{table}} where area = '{a}' "
-        "order by hour_start_at desc limit 20", "fct_demand_anomalies"))
-    td = q(f"select date_jst as d, mean_temperature_c as temp_c, mean_demand_mw as mean_mw, peak_demand_mw as peak_mw "
-           f"from {{table}} where area = '{a}' and mean_temperature_c is not null and n_hours = 24 "
-           "order by date_jst desc limit 365", "rpt_demand_daily")
+        "select hour_start_at, actual_mw, expected_mw, robust_z, severity from {table} where area = %s "
+        "order by hour_start_at desc limit 20", "fct_demand_anomalies", a))
+    td = q("select date_jst as d, mean_temperature_c as temp_c, mean_demand_mw as mean_mw, peak_demand_mw as peak_mw "
+           "from {table} where area = %s and mean_temperature_c is not null and n_hours = 24 "
+           "order by date_jst desc limit 365", "rpt_demand_daily", a)
     views["temperature"] = _records(td)
     return DashboardData(area, datetime.now(timezone.utc).isoformat(timespec="seconds"), views)
 

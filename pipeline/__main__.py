@@ -13,6 +13,8 @@ import argparse
 import os
 import sys
 
+from ingest.config import KNOWN_AREAS
+
 
 def main(argv: list[str] | None = None) -> int:
     from ingest.__main__ import _date
@@ -23,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--run-id", required=True)
     d.add_argument("--as-of", type=_date, default=None)
     d.add_argument("--target", default=os.environ.get("ENERGY_TARGET", "dev"))
-    d.add_argument("--area", default=os.environ.get("ENERGY_AREA", "tokyo"))
+    d.add_argument("--area", default=os.environ.get("ENERGY_AREA", "tokyo"), choices=KNOWN_AREAS,
+                   help="supply area (env ENERGY_AREA)")
     d.add_argument("--skip-ingest", action="store_true")
     d.add_argument("--skip-forecast", action="store_true")
     d.add_argument("--docs", action="store_true")
@@ -34,6 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return 64 if exc.code else 0
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    from ingest.commands import LiveDateError, check_as_of
+
+    try:
+        check_as_of(args.as_of)
+    except LiveDateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2  # run_daily.sh: bad arguments
     from pipeline.daily import DailyOptions, git_revision, main_daily
 
     return main_daily(DailyOptions(

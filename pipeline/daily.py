@@ -128,9 +128,18 @@ class DailyRun:
         print(report.summary(), flush=True)
         rc, rows = exit_code(report), sum(report.rows_loaded.values())
         if rc >= 2:
-            return StageResult("failed", rc, "ingest loaded nothing (no upstream data arrived)", rows)
+            why = report.outage_line() or "no upstream data arrived"
+            print(f"error: ingest loaded nothing: {why}", flush=True)
+            return StageResult("failed", rc, f"ingest loaded nothing: {why}", rows)
         if rc == 1:
-            return StageResult("warning", 1, "partial load: an upstream kept failing (see the summary in the log)", rows)
+            parts = []
+            if report.quarantined:
+                parts.append(f"set aside {len(report.files_set_aside)} file(s) and {len(report.rows_set_aside)} "
+                             "row(s) (raw.quarantine_events, data/quarantine/)")
+            if report.errors or report.unreachable:
+                parts.append(report.outage_line() or f"{len(report.errors)} upstream error(s)")
+            message = "partial load: " + "; ".join(parts)  # run_daily.sh alerts on the 21 this becomes
+            return StageResult("warning", 1, message, rows)
         return StageResult("success", 0, "", rows)
 
     def freshness(self) -> StageResult:

@@ -48,6 +48,7 @@ def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ENERGY_HTTP_TIMEOUT_S", "5")
     monkeypatch.setenv("ENERGY_HTTP_MAX_ATTEMPTS", "4")
     monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    monkeypatch.setenv("ENERGY_BOOTSTRAP", "0")  # tests of the first run's bootstrap switch it on
     monkeypatch.delenv("ENERGY_TARGET", raising=False)
     return tmp_path / "data"
 
@@ -102,6 +103,7 @@ def load_warehouse(upstream: Path, work: Path, as_of: str, start: str, noise_see
     mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
     mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
     mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    mp.setenv("ENERGY_BOOTSTRAP", "0")
     try:
         with SimulatorServer(upstream, as_of, noise_seed=noise_seed) as sim:
             for key, value in sim.env().items():

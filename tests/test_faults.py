@@ -34,7 +34,8 @@ def env_for(data: Path, sim: SimulatorServer, **extra: str) -> dict[str, str]:
     env.update(sim.env())
     env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
                 "ENERGY_HTTP_BACKOFF_S": "0.05", "ENERGY_HTTP_BACKOFF_MAX_S": "0.2", "ENERGY_HTTP_MAX_ATTEMPTS": "3",
-                "ENERGY_HTTP_TIMEOUT_S": "5", "RUNTIME__DLTHUB_TELEMETRY": "false"})
+                "ENERGY_HTTP_TIMEOUT_S": "5", "RUNTIME__DLTHUB_TELEMETRY": "false",
+                "ENERGY_BOOTSTRAP": "0"})
     env.update(extra)
     return env
 
@@ -155,19 +156,87 @@ def test_timeout_is_retried_then_a_clear_partial_failure(case) -> None:
     assert rc == 21 and "Timeout after retries" in out, out[-3000:]
 
 
-@pytest.mark.parametrize("fault", ["truncated_zip", "corrupt_csv", "wrong_encoding"])
-def test_bad_file_is_quarantined_and_nothing_else_is_lost(case, fault: str) -> None:
+@pytest.mark.parametrize(("fault", "hours_lost"), [("truncated_zip", 24), ("corrupt_csv", 1)])
+def test_what_cannot_be_read_is_set_aside_with_a_warning(case, fault: str, hours_lost: int) -> None:
     data, sim = case(fault)
     before = snapshot(data / "warehouse.duckdb")
     rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
-    assert rc == 0, out[-3000:]
-    assert "quarantined files: 1" in out
+    assert rc == 21, out[-3000:]  # a warning, not silence: the partial code and the alert
+    assert "WARN ingest: partial load" in out and "set aside" in out
     quarantined = list((data / "quarantine" / "tepco").glob("*"))
     assert any(p.name.endswith(".reason.txt") for p in quarantined) and len(quarantined) == 2
     after = snapshot(data / "warehouse.duckdb")
-    # the bad file is the newest day (or the whole month's zip): its rows are missing, no others change
-    assert after["raw.tepco_hourly"] == before["raw.tepco_hourly"]
+    # the bad unit (the whole month's zip, or one hour of the newest day) is missing; the rest landed
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        (day_hours,) = con.execute("select count(*) from raw.tepco_hourly where date_jst = '2024-03-10' "
+                                   "and source_kind = 'power_usage'").fetchone()
+        (events,) = con.execute("select count(*) from raw.quarantine_events").fetchone()
+    assert day_hours == 24 - hours_lost and events == 1
     assert after["raw.open_meteo_forecast"][0] > before["raw.open_meteo_forecast"][0]
+
+
+def test_a_utf8_copy_loads_with_a_format_note(case) -> None:
+    data, sim = case("wrong_encoding")
+    rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
+    assert rc == 0, out[-3000:]
+    assert "tepco: UTF-8 instead of CP932 ×1" in out and "quarantined files: 0, rows: 0" in out
+
+
+def test_a_maintenance_page_is_quarantined_and_fetched_again_next_run(case) -> None:
+    data, sim = case("maintenance_page@tepco")
+    env = env_for(data, sim)
+    rc, out = run_daily(env, "--as-of", NEXT_DAY, "--skip-forecast")
+    assert rc == 21, out[-3000:]
+    assert "expected a zip, got an HTML page titled 'メンテナンス中 / Maintenance'" in out
+    assert (data / "quarantine" / "tepco" / "202403_power_usage.zip").exists()
+    sim.faults = []  # the upstream is back: the next run asks again and loads the month
+    rc, out = run_daily(env, "--as-of", NEXT_DAY, "--skip-forecast")
+    assert rc == 0, out[-3000:]
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.tepco_hourly where date_jst = '2024-03-10'").fetchone() == (24,)
+
+
+def test_an_impossible_hour_is_recorded_kept_out_of_features_and_the_forecast_runs(case) -> None:
+    data, sim = case("spike_hour")
+    rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY)
+    assert rc == 0, out[-3000:]
+    assert "stage forecast: success" in out and "WARN build: tests warned:" in out, out[-3000:]
+    assert "data_quality_checks_pass" in out
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
+                         "where check_date = '2024-03-11' and check_name = 'demand_out_of_range_30d'").fetchone()
+        fact = con.execute("select demand_mw > 100000, is_demand_plausible from analytics_marts.fct_demand_hourly "
+                           "where date_jst = '2024-03-10' and hour_jst = 12").fetchone()
+        feature = con.execute("select demand_mw from analytics_marts.fct_features_hourly "
+                              "where date_jst = '2024-03-10' and hour_jst = 12").fetchone()
+        forecasts = con.execute("select count(*) from raw.ml_forecasts where issued_at = '2024-03-10 19:00:00+00' "
+                                "and model = 'xgboost'").fetchone()
+    assert dq == (1.0, "error") and fact == (True, False) and feature == (None,) and forecasts == (384,)
+
+
+def test_a_copied_day_is_reported(case) -> None:
+    data, sim = case("copied_day")
+    rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
+    assert rc == 0, out[-3000:]
+    assert "WARN build: tests warned:" in out and "data_quality_checks_pass" in out
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
+                         "where check_date = '2024-03-11' and check_name = 'copied_days_30d'").fetchone()
+    assert dq == (1.0, "error")
+
+
+def test_a_revision_older_than_the_lookback_reaches_the_marts(case) -> None:
+    data, sim = case("revised_value:2024-03-01")  # 10 days before the run, the lookback is 7
+    db = data / "warehouse.duckdb"
+    sql = "select demand_mw from analytics_marts.fct_demand_hourly where date_jst = '2024-03-01' and hour_jst = 12"
+    with duckdb.connect(str(db), read_only=True) as con:
+        (old,) = con.execute(sql).fetchone()
+    rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
+    assert rc == 0, out[-3000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        (new,) = con.execute(sql).fetchone()
+    assert new == old + 1000
+    no_duplicates(db)
 
 
 def test_month_not_yet_published_is_not_a_failure(case) -> None:

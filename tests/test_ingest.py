@@ -36,7 +36,7 @@ def test_daily_lands_every_table_and_is_idempotent(simulator, generated_data: Pa
     assert counts["open_meteo_observed"] == 9 * 10 * 24
     assert counts["open_meteo_forecast"] == 9 * (10 + 16) * 24
     assert counts["jp_holidays"] > 150
-    assert "quarantined files: 0" in out
+    assert "quarantined files: 0, rows: 0" in out
     assert q("select count(*) from raw.tepco_hourly where date_jst >= '2024-02-20'") == [(0,)]
     # every forecast row carries the issue time of the replayed day: 04:00 JST = 19:00 UTC the day before
     assert q("select distinct issued_at::varchar from raw.open_meteo_forecast") == [("2024-02-19 19:00:00+00",)]
@@ -119,33 +119,45 @@ def test_nothing_loaded_exits_2(simulator, generated_data: Path, capsys) -> None
 
 
 @pytest.mark.parametrize(
-    ("fault", "reason"),
+    ("fault", "reason", "hours_lost"),
     [
-        ("corrupt_csv", "non-numeric cell 'abc'"),
-        ("short_block", "hourly block is short: 19 of 24 rows"),
-        ("wrong_encoding", "wrong encoding: file is UTF-8"),
+        ("corrupt_csv", "non-numeric cell 'abc'", 1),
+        ("short_block", "hourly block is short: 19 of 24 rows, none for 19:00–23:00", 5),
     ],
 )
-def test_bad_member_is_quarantined_rest_loads(simulator, generated_data: Path, capsys, fault: str, reason: str) -> None:
+def test_bad_rows_are_set_aside_the_rest_of_the_day_loads(simulator, generated_data: Path, capsys, fault: str,
+                                                          reason: str, hours_lost: int) -> None:
     simulator(generated_data, AS_OF, faults=[fault])
     rc, out = run(capsys, "daily", "--as-of", AS_OF)
-    assert rc == 0
-    assert "quarantined files: 1" in out and reason in out
+    assert rc == 1, out  # partial: something was set aside
+    assert reason in out
     qdir = Path(duckdb_path()).parent / "quarantine" / "tepco"
-    bad = qdir / "202402_power_usage__20240219_power_usage.csv"
+    bad = qdir / "202402_power_usage.zip_20240219_power_usage.csv"
     assert bad.exists() and reason in (qdir / (bad.name + ".reason.txt")).read_text(encoding="utf-8")
-    # the other 18 days of the month still landed, the bad day did not
-    assert raw_counts(duckdb_path())["tepco_hourly"] == 18 * 24
-    assert q("select count(*) from raw.tepco_hourly where date_jst = '2024-02-19'") == [(0,)]
+    # the other 18 days of the month landed whole, the bad day all but its bad hours
+    assert raw_counts(duckdb_path())["tepco_hourly"] == 19 * 24 - hours_lost
+    assert q("select count(*) from raw.tepco_five_minute where date_jst = '2024-02-19'") == [(288,)]
+    events = q("select source, file_name, line_number, unit, reason from raw.quarantine_events")
+    assert len(events) == 1 and events[0][:2] == ("tepco", "202402_power_usage.zip/20240219_power_usage.csv")
+    assert reason in events[0][4] and events[0][3] == ("row" if events[0][2] else "file")
+
+
+def test_utf8_copy_of_a_day_loads_with_a_format_note(simulator, generated_data: Path, capsys) -> None:
+    simulator(generated_data, AS_OF, faults=["wrong_encoding"])
+    rc, out = run(capsys, "daily", "--as-of", AS_OF)
+    assert rc == 0, out
+    assert "format notes (normalised, nothing lost): tepco: UTF-8 instead of CP932 ×1" in out
+    assert raw_counts(duckdb_path())["tepco_hourly"] == 19 * 24
 
 
 def test_truncated_zip_is_quarantined(simulator, generated_data: Path, capsys) -> None:
     simulator(generated_data, AS_OF, faults=["truncated_zip"])
     rc, out = run(capsys, "daily", "--as-of", AS_OF)
-    assert rc == 0
-    assert "truncated or corrupt zip" in out
+    assert rc == 1
+    assert "truncated or corrupt zip" in out and "quarantined files: 1, rows: 0" in out
     assert (Path(duckdb_path()).parent / "quarantine" / "tepco" / "202402_power_usage.zip").exists()
     assert raw_counts(duckdb_path())["open_meteo_forecast"] == 9 * 26 * 24
+    assert q("select line_number, unit from raw.quarantine_events") == [(0, "file")]
 
 
 def test_month_not_yet_published(simulator, generated_data: Path, capsys) -> None:

@@ -33,8 +33,16 @@ def test_bad_files_are_refused() -> None:
     with pytest.raises(JmaParseError, match="not a JMA temperature file"):
         parse_jma_csv("hello".encode("cp932"))
     bad = "x\n\n,東京\n年月日時,気温(℃)\n,,品質情報\n2016/1/1 1:00:00,abc,8,1\n".encode("cp932")
-    with pytest.raises(JmaParseError, match="non-numeric temperature 'abc'"):
+    with pytest.raises(JmaParseError, match="no data rows .1 unreadable, first at line 6"):
         parse_jma_csv(bad)
+
+
+def test_an_unreadable_row_costs_that_row_only() -> None:
+    text = "x\n\n,東京\n年月日時,気温(℃)\n,,品質情報\n2016/1/1 1:00:00,abc,8,1\n2016/1/1 2:00:00,5.1,8,1\n"
+    issues: list = []
+    df = parse_jma_csv(text.encode("cp932"), issues=issues)
+    assert df["temperature_c"].tolist() == [5.1]
+    assert [(i.line, i.reason[:18]) for i in issues] == [(6, "unreadable value (")]
 
 
 def test_simulator_serves_jma_cut_at_as_of(shared_data: Path) -> None:

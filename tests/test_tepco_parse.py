@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.simulator.generate import generate
+from ingest.tolerant import FormatNotes
 from ingest.tepco.parse import (
     JST,
     TepcoParseError,
@@ -116,42 +117,52 @@ def _broken(raw: bytes, old: str, new: str, count: int = 1) -> bytes:
     return text.replace(old, new, count).encode("cp932")
 
 
-def test_non_numeric_cell(generated_member: tuple[str, bytes]) -> None:
+def test_non_numeric_cell_sets_that_hour_aside(generated_member: tuple[str, bytes]) -> None:
     name, raw = generated_member
     lines = _text(raw).split("\r\n")
     i = next(i for i, line in enumerate(lines) if line.startswith("2024/3/2,12:00,"))
     cells = lines[i].split(",")
     cells[2] = "abc"
     lines[i] = ",".join(cells)
-    with pytest.raises(TepcoParseError, match="non-numeric cell 'abc' in hourly block row 13"):
-        parse_daily_csv("\r\n".join(lines).encode("cp932"), name)
+    rep = parse_daily_csv("\r\n".join(lines).encode("cp932"), name)
+    assert [h["hour_jst"] for h in rep.hourly] == [h for h in range(24) if h != 12]
+    assert len(rep.five_minute) == 288
+    (issue,) = rep.issues
+    assert issue.line == i + 1 and "non-numeric cell 'abc'" in issue.reason and issue.text == lines[i]
 
 
-def test_short_block(generated_member: tuple[str, bytes]) -> None:
+def test_short_block_loads_the_hours_it_has(generated_member: tuple[str, bytes]) -> None:
     name, raw = generated_member
     lines = _text(raw).split("\r\n")
     lines = [line for line in lines if not line.startswith("2024/3/2,23:00,")]
-    with pytest.raises(TepcoParseError, match="hourly block is short: 23 of 24"):
-        parse_daily_csv("\r\n".join(lines).encode("cp932"), name)
+    rep = parse_daily_csv("\r\n".join(lines).encode("cp932"), name)
+    assert len(rep.hourly) == 23
+    (issue,) = rep.issues
+    assert issue.line == 0 and "hourly block is short: 23 of 24 rows, none for 23:00" in issue.reason
 
 
-def test_missing_block(generated_member: tuple[str, bytes]) -> None:
+def test_missing_five_minute_block_keeps_the_hours(generated_member: tuple[str, bytes]) -> None:
     name, raw = generated_member
     text = _text(raw)
     cut = text.index("DATE,TIME,当日実績(５分間隔値)")
-    with pytest.raises(TepcoParseError, match="five-minute block .* is missing"):
-        parse_daily_csv(text[:cut].encode("cp932"), name)
+    notes = FormatNotes()
+    rep = parse_daily_csv(text[:cut].encode("cp932"), name, notes)
+    assert len(rep.hourly) == 24 and rep.five_minute == [] and not rep.issues
+    assert notes["five-minute block missing"] == 1
 
 
-def test_wrong_encoding_is_named(generated_member: tuple[str, bytes]) -> None:
+def test_utf8_copy_reads_like_the_original(generated_member: tuple[str, bytes]) -> None:
     name, raw = generated_member
-    with pytest.raises(TepcoParseError, match="UTF-8"):
-        parse_daily_csv(_text(raw).encode("utf-8"), name)
+    notes = FormatNotes()
+    rep = parse_daily_csv(_text(raw).encode("utf-8"), name, notes)
+    orig = parse_daily_csv(raw, name)
+    assert (rep.hourly, rep.five_minute, rep.summary) == (orig.hourly, orig.five_minute, orig.summary)
+    assert notes["UTF-8 instead of CP932"] == 1
 
 
 def test_garbage_bytes(generated_member: tuple[str, bytes]) -> None:
     name, _ = generated_member
-    with pytest.raises(TepcoParseError, match="wrong encoding|not a TEPCO file"):
+    with pytest.raises(TepcoParseError, match="wrong encoding|not a TEPCO file|not a text file"):
         parse_daily_csv(b"\xff\xfe\x00garbage", name)
 
 
@@ -189,12 +200,37 @@ def test_zip_bomb_refused() -> None:
         read_monthly_zip(bomb, "bomb.zip")
 
 
-def test_zip_stranger_member_refused() -> None:
-    with pytest.raises(TepcoParseError, match="unexpected zip member 'readme.txt'"):
-        read_monthly_zip(_zip({"readme.txt": b"hi"}), "x.zip")
+def test_zip_extra_member_and_folder_are_tolerated(generated_member: tuple[str, bytes]) -> None:
+    name, raw = generated_member
+    notes = FormatNotes()
+    members = read_monthly_zip(_zip({"readme.txt": b"hi", f"202403/{name}": raw}), "x.zip", notes)
+    assert [(m.name, m.data) for m in members] == [(name, raw)]
+    assert notes == {"zip members that are not daily CSVs skipped": 1, "zip members inside a folder": 1}
 
 
-def test_juyo_bad_line() -> None:
+def test_juyo_bad_line_is_set_aside_with_its_line_number() -> None:
     raw = "2024/1/2 5:40 UPDATE\r\n\r\nDATE,TIME,実績(万kW)\r\n2024/1/1,0:00,2402\r\n2024/1/1,1:30,2300\r\n"
-    with pytest.raises(TepcoParseError, match="line 5: time '1:30' is not an hour"):
+    parsed = parse_juyo_csv(raw.encode("cp932"))
+    assert parsed.rows == [{"date_jst": date(2024, 1, 1), "hour_jst": 0, "demand_man_kw": 2402}]
+    (issue,) = parsed.issues
+    assert issue.line == 5 and issue.reason == "time '1:30' is not an hour"
+
+
+def test_juyo_with_no_readable_row_is_refused() -> None:
+    raw = "2024/1/2 5:40 UPDATE\n\nDATE,TIME,実績(万kW)\n2024/1/1,x,2402\n"
+    with pytest.raises(TepcoParseError, match="no readable row"):
         parse_juyo_csv(raw.encode("cp932"))
+
+
+def test_a_day_published_in_part_loads_its_measured_hours(generated_member: tuple[str, bytes]) -> None:
+    name, raw = generated_member
+    lines = raw.decode("cp932").split("\r\n")
+    for i, line in enumerate(lines):  # hours from 05:00 on not measured yet: blank cells, separators kept
+        cells = line.split(",")
+        if line.startswith("2024/3/2,") and len(cells) >= 5 and int(cells[1].split(":")[0]) >= 5:
+            lines[i] = ",".join(cells[:2] + [""] * (len(cells) - 2))
+    notes = FormatNotes()
+    rep = parse_daily_csv("\r\n".join(lines).encode("cp932"), name, notes)
+    assert [h["hour_jst"] for h in rep.hourly] == [0, 1, 2, 3, 4] and len(rep.five_minute) == 5 * 12
+    assert not rep.issues
+    assert notes["hours not yet measured (blank)"] == 19

@@ -27,11 +27,12 @@ from pathlib import Path
 import pandas as pd
 
 from ingest.config import Settings
-from ingest.http import HttpClient, NotPublished, UpstreamError
+from ingest.http import Fetcher, Request
 from ingest.load import RawTable
-from ingest.quarantine import quarantine
+from ingest.quarantine import quarantine, quarantine_rows
 from ingest.report import RunReport, progress
 from ingest.tables import JMA_HOURLY_TEMPERATURE, JMA_HOURLY_TEMPERATURE_KEY, table_from_frame
+from ingest.tolerant import FormatNotes, RowIssue, Unreadable, decode, numbered_lines
 
 SOURCE = "jma"
 STATION = "tokyo"
@@ -42,70 +43,82 @@ class JmaParseError(ValueError):
     pass
 
 
-def parse_jma_csv(raw: bytes) -> pd.DataFrame:
-    """Rows of (valid_at UTC, temperature_c, quality_code, homogeneity_code)."""
+def parse_jma_csv(raw: bytes, notes: FormatNotes | None = None, issues: list[RowIssue] | None = None) -> pd.DataFrame:
+    """Rows of (valid_at UTC, temperature_c, quality_code, homogeneity_code); a row that cannot be
+    read is appended to `issues` (line number, reason) and the others are kept."""
+    notes = notes if notes is not None else FormatNotes()
+    issues = issues if issues is not None else []
     try:
-        text = raw.decode("cp932")
-    except UnicodeDecodeError as exc:
-        raise JmaParseError(f"wrong encoding: not CP932 ({exc.reason})") from exc
+        text = decode(raw, notes)
+    except Unreadable as exc:
+        raise JmaParseError(exc.reason) from None
     if "気温" not in text:
         raise JmaParseError("not a JMA temperature file: header 気温(℃) not found")
     rows = []
-    for n, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+    for n, line in numbered_lines(text, notes):
         if not line or not line[0].isdigit():
             continue
-        m = ROW_RE.match(line)
+        m = ROW_RE.match(line.rstrip(", "))
         if not m:
-            raise JmaParseError(f"line {n}: unexpected row {line[:60]!r}")
+            issues.append(RowIssue(n, "unexpected row", line[:200]))
+            continue
         y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
         value, quality, homog = m.group(7), m.group(8), m.group(9)
         try:
             temp = float(value) if value.strip() else None
-        except ValueError:
-            raise JmaParseError(f"line {n}: non-numeric temperature {value!r}") from None
-        rows.append((datetime(y, mo, d) + pd.Timedelta(hours=h, minutes=mi, seconds=s), temp,
-                     int(quality) if quality.strip() else None, int(homog) if homog.strip() else None))
+            stamp = datetime(y, mo, d) + pd.Timedelta(hours=h, minutes=mi, seconds=s)
+            codes = (int(quality) if quality.strip() else None, int(homog) if homog.strip() else None)
+        except ValueError as exc:
+            issues.append(RowIssue(n, f"unreadable value ({exc})", line[:200]))
+            continue
+        rows.append((stamp, temp, *codes))
     if not rows:
-        raise JmaParseError("no data rows")
+        raise JmaParseError("no data rows" + (f" ({len(issues)} unreadable, first at line {issues[0].line})"
+                                              if issues else ""))
     df = pd.DataFrame(rows, columns=["local", "temperature_c", "quality_code", "homogeneity_code"])
     df["valid_at"] = df["local"].dt.tz_localize("Asia/Tokyo").dt.tz_convert("UTC")
     return df.drop(columns="local")
 
 
-def _read(settings: Settings, client: HttpClient, name: str) -> bytes | None:
+def _read(fetcher: Fetcher, name: str, year: int) -> bytes | None:
     folder = os.environ.get("JMA_DIR", "").strip()
     base = os.environ.get("JMA_BASE_URL", "").strip().rstrip("/")
     if folder:
         path = Path(folder) / name
-        return path.read_bytes() if path.exists() else None
-    return client.get(f"{base}/{name}").content
+        if not path.exists():
+            fetcher.report.not_published.append(f"jma {year}")
+            return None
+        fetcher.report.files_fetched += 1
+        return path.read_bytes()
+    return fetcher.get(Request(url=f"{base}/{name}", source=SOURCE, name=name, expect="csv",
+                               not_published_label=f"jma {year}"))
 
 
 def configured() -> bool:
     return bool(os.environ.get("JMA_DIR", "").strip() or os.environ.get("JMA_BASE_URL", "").strip())
 
 
-def fetch(client: HttpClient, settings: Settings, start: date, end: date, report: RunReport) -> pd.DataFrame:
+def base_url() -> str | None:
+    """`JMA_BASE_URL` when the JMA history comes from a server (None for a folder or not at all)."""
+    return os.environ.get("JMA_BASE_URL", "").strip().rstrip("/") or None
+
+
+def fetch(fetcher: Fetcher, settings: Settings, start: date, end: date, report: RunReport) -> pd.DataFrame:
     """JMA Tokyo hourly temperature for the years touching [start, end] (file year = label year)."""
     frames = []
     for year in range(start.year, end.year + 1):
         name = f"temperature-{year}.csv"
-        try:
-            raw = _read(settings, client, name)
-        except NotPublished:
-            raw = None
-        except UpstreamError as exc:
-            report.errors.append(f"jma {name}: {exc}")
-            continue
+        raw = _read(fetcher, name, year)
         if raw is None:
-            report.not_published.append(f"jma {year}")
             continue
-        report.files_fetched += 1
+        notes, issues = FormatNotes(), []
         try:
-            df = parse_jma_csv(raw)
+            df = parse_jma_csv(raw, notes, issues)
         except JmaParseError as exc:
             quarantine(settings.quarantine_dir, SOURCE, name, raw, str(exc), report)
             continue
+        quarantine_rows(settings.quarantine_dir, SOURCE, name, raw, issues, report)
+        report.note_formats(SOURCE, notes)
         local_day = df["valid_at"].dt.tz_convert("Asia/Tokyo").dt.date
         frames.append(df[(local_day >= start) & (local_day <= end)])
         progress(f"  jma {year}: {len(frames[-1])} hours")

@@ -20,12 +20,15 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ingest.config import REPO_ROOT, Settings
-from ingest.http import HttpClient, fetch_or_note
+from ingest.http import Fetcher, Request
 from ingest.load import RawTable
+from ingest.quarantine import quarantine, quarantine_rows
 from ingest.report import RunReport, progress
 from ingest.tables import (
     OPEN_METEO_FORECAST,
@@ -35,6 +38,9 @@ from ingest.tables import (
     WEATHER_VARIABLES,
     table_from_frame,
 )
+from ingest.tolerant import FormatNotes, RowIssue
+
+SOURCE = "open_meteo"
 
 PAST_DAYS = 10
 FORECAST_DAYS = 16
@@ -63,58 +69,160 @@ class OpenMeteoResponseError(ValueError):
     pass
 
 
-def parse_hourly(payload: bytes, point: Point) -> pd.DataFrame:
-    """Open-Meteo columnar JSON → one row per hour; variables not returned are null."""
+#: Units we store, per variable (as Open-Meteo spells them), and conversions from the units a
+#: response may say it used instead (a request with temperature_unit=fahrenheit, a proxy's default).
+EXPECTED_UNITS = {
+    "temperature_2m": "°C", "apparent_temperature": "°C", "dew_point_2m": "°C",
+    "relative_humidity_2m": "%", "cloud_cover": "%",
+    "precipitation": "mm", "snowfall": "cm",
+    "shortwave_radiation": "W/m²", "direct_radiation": "W/m²",
+    "wind_speed_10m": "km/h", "weather_code": "wmo code",
+}
+CONVERSIONS: dict[tuple[str, str], Callable[[pd.Series], pd.Series]] = {
+    ("°F", "°C"): lambda x: (x - 32) * 5 / 9,
+    ("inch", "mm"): lambda x: x * 25.4,
+    ("inch", "cm"): lambda x: x * 2.54,
+    ("m/s", "km/h"): lambda x: x * 3.6,
+    ("mp/h", "km/h"): lambda x: x * 1.609344,
+    ("mph", "km/h"): lambda x: x * 1.609344,
+    ("kn", "km/h"): lambda x: x * 1.852,
+}
+
+
+def _utc_offset(doc: dict, notes: FormatNotes) -> int:
+    """The response's own UTC offset. Without one, its `timezone` name; without either, refuse:
+    guessing UTC would store every hour 9 h late."""
+    offset = doc.get("utc_offset_seconds")
+    if isinstance(offset, (int, float)) and not isinstance(offset, bool):
+        return int(offset)
+    zone = doc.get("timezone")
+    if isinstance(zone, str) and zone:
+        try:
+            delta = datetime(2024, 1, 1, tzinfo=ZoneInfo(zone)).utcoffset()
+        except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+            delta = None
+        if delta is not None:
+            notes.note("utc offset taken from the timezone name")
+            return int(delta.total_seconds())
+    raise OpenMeteoResponseError("response says neither utc_offset_seconds nor a timezone: its hours cannot be placed")
+
+
+def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Open-Meteo columnar JSON → one row per hour; variables not returned are null.
+
+    Checked against what the response says it is: its UTC offset (never assumed), its units
+    (converted to the ones stored, or refused), one value per time, no time twice. A time that
+    appears twice with different values is set aside (an issue, numbered by its position in
+    `hourly.time`); twice with the same values is one hour. Raises `OpenMeteoResponseError` for an
+    answer that cannot be read at all; the caller sets that point aside, not the run.
+    """
+    notes = notes if notes is not None else FormatNotes()
     try:
         doc = json.loads(payload)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise OpenMeteoResponseError(f"response is not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise OpenMeteoResponseError(f"response is a JSON {type(doc).__name__}, not an object")
     if doc.get("error"):
         raise OpenMeteoResponseError(f"upstream error: {doc.get('reason')}")
-    hourly = doc.get("hourly") or {}
+    hourly = doc.get("hourly")
+    if not isinstance(hourly, dict):
+        raise OpenMeteoResponseError("response has no hourly object")
     times = hourly.get("time")
-    if not times:
+    if not isinstance(times, list) or not times:
         raise OpenMeteoResponseError("response has no hourly.time")
-    offset = int(doc.get("utc_offset_seconds", 0))
-    local = pd.to_datetime(pd.Series(times), format="%Y-%m-%dT%H:%M")
+    if not all(isinstance(t, str) for t in times):
+        bad = next(i for i, t in enumerate(times) if not isinstance(t, str))
+        raise OpenMeteoResponseError(f"hourly.time[{bad}] is {times[bad]!r}, not a time")
+    offset = _utc_offset(doc, notes)
+    try:
+        local = pd.to_datetime(pd.Series(times), format="%Y-%m-%dT%H:%M")
+    except (ValueError, TypeError):
+        try:
+            local = pd.to_datetime(pd.Series(times), format="ISO8601")
+        except (ValueError, TypeError) as exc:
+            raise OpenMeteoResponseError(f"hourly.time holds a value that is not a time ({exc})") from None
+        if local.dt.tz is not None:
+            local = local.dt.tz_convert(None) + pd.Timedelta(seconds=offset)
+        notes.note("times with seconds or a zone")
+    if (local.dt.minute != 0).any() or (local.dt.second != 0).any():
+        raise OpenMeteoResponseError("hourly.time holds times that are not on the hour")
     df = pd.DataFrame({"valid_at": (local - pd.Timedelta(seconds=offset)).dt.tz_localize("UTC")})
+    units = doc.get("hourly_units") if isinstance(doc.get("hourly_units"), dict) else {}
+    if not units:
+        notes.note("response without hourly_units (units assumed)")
     for var in WEATHER_VARIABLES:
         values = hourly.get(var)
-        if values is not None and len(values) != len(times):
+        if values is None:
+            df[var] = None
+            continue
+        if not isinstance(values, list):
+            raise OpenMeteoResponseError(f"hourly.{var} is not a list")
+        if len(values) != len(times):
             raise OpenMeteoResponseError(f"hourly.{var} has {len(values)} values for {len(times)} times")
-        df[var] = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce") if values is not None else None
+        series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+        unit, want = units.get(var), EXPECTED_UNITS.get(var)
+        if unit and want and unit != want:
+            convert = CONVERSIONS.get((unit, want))
+            if convert is None:
+                raise OpenMeteoResponseError(f"hourly.{var} is in {unit!r}; {want!r} is stored and no conversion is known")
+            series = convert(series).round(3)
+            notes.note(f"{var} converted from {unit} to {want}")
+        df[var] = series
     df["point_id"] = point.point_id
-    df["latitude"] = float(doc.get("latitude", point.latitude))
-    df["longitude"] = float(doc.get("longitude", point.longitude))
-    df["elevation_m"] = doc.get("elevation")
+    df["latitude"] = _float(doc.get("latitude"), point.latitude)
+    df["longitude"] = _float(doc.get("longitude"), point.longitude)
+    df["elevation_m"] = _float(doc.get("elevation"), None)
+    issues: list[RowIssue] = []
+    dup = df["valid_at"].duplicated(keep=False)
+    if dup.any():
+        values = df[WEATHER_VARIABLES]
+        for stamp, group in df[dup].groupby("valid_at"):
+            if len(values.loc[group.index].drop_duplicates()) == 1:
+                notes.note("a time listed twice with the same values")
+            else:
+                issues += [RowIssue(int(i) + 1, f"time {times[i]} appears {len(group)} times with different values",
+                                    times[i]) for i in group.index]
+        bad = {i.line - 1 for i in issues}
+        df = df[~df.index.isin(bad)].drop_duplicates(subset="valid_at", keep="first")
+    return df.reset_index(drop=True), issues
+
+
+def _float(value: object, default: float | None) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _parse_point(fetcher: Fetcher, req: Request, body: bytes | None, point: Point, settings: Settings,
+                 report: RunReport) -> pd.DataFrame | None:
+    """One point's answer, parsed; an unreadable one costs that point only (quarantined, reported)."""
+    if body is None:
+        return None
+    notes = FormatNotes()
+    try:
+        df, issues = parse_hourly(body, point, notes)
+    except OpenMeteoResponseError as exc:
+        quarantine(settings.quarantine_dir, SOURCE, req.name, body, str(exc), report)
+        report.errors.append(f"open_meteo {req.name}: {exc}")
+        return None
+    quarantine_rows(settings.quarantine_dir, SOURCE, req.name, body, issues, report)
+    report.note_formats(SOURCE, notes)
     return df
 
 
-def _get(client: HttpClient, url: str, params: dict, what: str, report: RunReport) -> bytes | None:
-    return fetch_or_note(client, url, report, f"open_meteo {what}", params=params)
-
-
 def fetch_forecast(
-    client: HttpClient, settings: Settings, points: list[Point], issued_at: datetime, report: RunReport
+    fetcher: Fetcher, settings: Settings, points: list[Point], issued_at: datetime, report: RunReport
 ) -> pd.DataFrame:
     """The 16-day forecast (plus 10 past days) for every point, stamped with `issued_at`."""
+    reqs = [
+        Request(url=settings.open_meteo_forecast_url, source=SOURCE, name=f"forecast {p.point_id}", expect="json",
+                params={"latitude": p.latitude, "longitude": p.longitude, "hourly": ",".join(WEATHER_VARIABLES),
+                        "timezone": "Asia/Tokyo", "past_days": PAST_DAYS, "forecast_days": FORECAST_DAYS})
+        for p in points
+    ]
     frames = []
-    for p in points:
-        params = {
-            "latitude": p.latitude,
-            "longitude": p.longitude,
-            "hourly": ",".join(WEATHER_VARIABLES),
-            "timezone": "Asia/Tokyo",
-            "past_days": PAST_DAYS,
-            "forecast_days": FORECAST_DAYS,
-        }
-        body = _get(client, settings.open_meteo_forecast_url, params, f"forecast {p.point_id}", report)
-        if body is None:
-            continue
-        try:
-            df = parse_hourly(body, p)
-        except OpenMeteoResponseError as exc:
-            report.errors.append(f"open_meteo forecast {p.point_id}: {exc}")
+    for p, req, body in zip(points, reqs, fetcher.get_many(reqs)):
+        df = _parse_point(fetcher, req, body, p, settings, report)
+        if df is None:
             continue
         df["issued_at"] = issued_at
         df["source_file"] = f"forecast:{p.point_id}:{issued_at:%Y%m%dT%H%MZ}"
@@ -134,38 +242,34 @@ def year_chunks(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def fetch_archive(
-    client: HttpClient, settings: Settings, points: list[Point], start: date, end: date, report: RunReport
+    fetcher: Fetcher, settings: Settings, points: list[Point], start: date, end: date, report: RunReport
 ) -> pd.DataFrame:
-    """Observed weather for [start, end] from the archive API, one request per point and year.
+    """Observed weather for [start, end] from the archive API, one request per point and year,
+    several points at a time.
 
     Hours where upstream has no value yet (the archive lags a few days) come back
     all-null; they are counted and not stored, so a later run fills them in.
     """
+    jobs = [(p, lo, hi) for p in points for lo, hi in year_chunks(start, end)]
+    reqs = [
+        Request(url=settings.open_meteo_archive_url, source=SOURCE, name=f"archive {p.point_id} {lo.year}",
+                expect="json",
+                params={"latitude": p.latitude, "longitude": p.longitude, "start_date": lo.isoformat(),
+                        "end_date": hi.isoformat(), "hourly": ",".join(WEATHER_VARIABLES), "timezone": "Asia/Tokyo"})
+        for p, lo, hi in jobs
+    ]
     frames = []
-    for p in points:
-        for lo, hi in year_chunks(start, end):
-            params = {
-                "latitude": p.latitude,
-                "longitude": p.longitude,
-                "start_date": lo.isoformat(),
-                "end_date": hi.isoformat(),
-                "hourly": ",".join(WEATHER_VARIABLES),
-                "timezone": "Asia/Tokyo",
-            }
-            body = _get(client, settings.open_meteo_archive_url, params, f"archive {p.point_id} {lo.year}", report)
-            if body is None:
-                continue
-            try:
-                df = parse_hourly(body, p)
-            except OpenMeteoResponseError as exc:
-                report.errors.append(f"open_meteo archive {p.point_id} {lo.year}: {exc}")
-                continue
-            empty = df[WEATHER_VARIABLES].isna().all(axis=1)
-            report.add_nulls("open_meteo_observed hours without values (not yet available)", int(empty.sum()))
-            df = df[~empty]
-            df["source_file"] = f"archive:{p.point_id}:{lo.isoformat()}:{hi.isoformat()}"
-            frames.append(df)
-        progress(f"  open-meteo archive {p.point_id}: {start} → {end}")
+    for (p, lo, hi), req, body in zip(jobs, reqs, fetcher.get_many(reqs)):
+        df = _parse_point(fetcher, req, body, p, settings, report)
+        if df is None:
+            continue
+        empty = df[WEATHER_VARIABLES].isna().all(axis=1)
+        report.add_nulls("open_meteo_observed hours without values (not yet available)", int(empty.sum()))
+        df = df[~empty].copy()
+        df["source_file"] = f"archive:{p.point_id}:{lo.isoformat()}:{hi.isoformat()}"
+        frames.append(df)
+    if jobs:
+        progress(f"  open-meteo archive: {len(points)} points, {start} → {end}")
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -15,6 +15,14 @@ Grammar (one switch per SPEC, several may be active)::
     not_published          zip of as_of's month answers 404                 (tepco only)
     revised_value[:DATE]   +100 on the 12:00 actual of DATE's member        (tepco only)
     tail_nulls:N           forecast: last N hours of every variable null    (open_meteo only)
+    juyo_frozen:DATE       yearly juyo files stopped growing on DATE: the file of DATE's year holds
+                           the rows before DATE under a `DATE 5:40 UPDATE` title, later years
+                           answer 404 (TEPCO's files froze on 2025-07-22)  (tepco only)
+    spike_hour             latest member: the 12:00 actual ×10 (an impossible hour)  (tepco only)
+    copied_day             latest member: its 24 hourly actuals copied from the member a week
+                           earlier (a day re-published under another date)          (tepco only)
+    maintenance_page       HTTP 200 with an HTML maintenance page instead of the file or JSON
+    empty_body             HTTP 200 with an empty body
 
 Request-failing switches (http500/http429) are consulted in the order given; the
 first one with budget left answers and spends one unit of its budget, so
@@ -41,6 +49,11 @@ _SPECS: dict[str, tuple[str | None, bool, str | None]] = {
     "not_published": (None, False, "tepco"),
     "revised_value": ("date", False, "tepco"),
     "tail_nulls": ("count", True, "open_meteo"),
+    "juyo_frozen": ("date", True, "tepco"),
+    "spike_hour": (None, False, "tepco"),
+    "copied_day": (None, False, "tepco"),
+    "maintenance_page": (None, False, None),
+    "empty_body": (None, False, None),
 }
 FAULT_NAMES = tuple(_SPECS)
 

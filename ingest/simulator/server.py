@@ -2,7 +2,9 @@
 
 One process can serve many pipeline runs: ``POST /_sim/config`` moves the simulated
 date or switches faults between runs, and ``GET /_sim/requests`` lets a test assert
-how many attempts the ingestion made (e.g. that it retried after a 500).
+how many attempts the ingestion made (e.g. that it retried after a 500);
+``GET /_sim/request_paths`` lists the paths asked for, in order (e.g. that a resumed
+bootstrap did not fetch again what had landed).
 
 Per request, in this order: count it, sleep for ``slow``, refuse TEPCO requests
 with a python-requests / missing User-Agent (403), answer an ``http429``/``http500``
@@ -105,6 +107,7 @@ class SimulatorServer:
         self.open_meteo = om.OpenMeteoStore(self.data_dir)
         self._faults = FaultSet()
         self._counts = dict.fromkeys(REQUEST_KINDS, 0)
+        self._paths: list[str] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -189,10 +192,17 @@ class SimulatorServer:
     def reset_request_counts(self) -> None:
         with self._lock:
             self._counts = dict.fromkeys(REQUEST_KINDS, 0)
+            self._paths = []
 
-    def _count(self, kind: str) -> None:
+    def _count(self, kind: str, path: str = "") -> None:
         with self._lock:
             self._counts[kind] += 1
+            self._paths.append(path)
+
+    def request_paths(self) -> list[str]:
+        """Every path requested since start or the last reset, in arrival order (control calls excluded)."""
+        with self._lock:
+            return list(self._paths)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -319,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sim = self.sim
         kind, scope = classify(url.path)
-        sim._count(kind)
+        sim._count(kind, url.path)
         as_of, faults = sim.as_of, sim.fault_set  # one consistent snapshot per request
         if scope is None:
             self._html(404, "Not Found", body)
@@ -330,6 +340,14 @@ class _Handler(BaseHTTPRequestHandler):
         agent = self.headers.get("User-Agent", "")
         if scope == "tepco" and (not agent or agent.lower().startswith("python-requests")):
             self._html(403, "Forbidden", body)
+            return
+        if faults.has("maintenance_page", scope):
+            page = ("<!DOCTYPE html><html><head><title>メンテナンス中 / Maintenance</title></head>"
+                    "<body><p>ただいまメンテナンス中です。</p></body></html>").encode()
+            self._send(200, page, "text/html; charset=utf-8", body)
+            return
+        if faults.has("empty_body", scope):
+            self._send(200, b"", "application/octet-stream", body)
             return
         status = faults.take_error(scope)
         if status is not None:
@@ -357,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
             data = self.sim.tepco.power_usage(m[1], as_of, faults)
             content_type = "application/zip"
         elif m := _JUYO_RE.match(path):
-            data = self.sim.tepco.juyo(int(m[1]), as_of)
+            data = self.sim.tepco.juyo(int(m[1]), as_of, faults)
             content_type = "text/csv"
         else:
             data = None
@@ -406,5 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, self.sim.config(), body)
         elif path == "/_sim/requests":
             self._json(200, self.sim.request_counts(), body)
+        elif path == "/_sim/request_paths":
+            self._json(200, self.sim.request_paths(), body)
         else:
             self._json(404, {"error": True, "reason": f"unknown control path {path}"}, body)

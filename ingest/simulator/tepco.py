@@ -19,7 +19,7 @@ from ingest.simulator import tepco_format as tf
 from ingest.simulator.faults import FaultSet
 
 SCOPE = "tepco"
-_CONTENT_FAULTS = ("corrupt_csv", "short_block", "wrong_encoding", "revised_value")
+_CONTENT_FAULTS = ("corrupt_csv", "short_block", "wrong_encoding", "revised_value", "spike_hour", "copied_day")
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,23 @@ class TepcoFiles:
             data = data[: len(data) // 2]
         return data
 
-    def juyo(self, year: int, as_of: dt.date) -> bytes | None:
-        """Bytes of the yearly juyo CSV, cut to rows dated before ``as_of`` in its year."""
+    def juyo(self, year: int, as_of: dt.date, faults: FaultSet | None = None) -> bytes | None:
+        """Bytes of the yearly juyo CSV, cut to rows dated before ``as_of`` in its year.
+
+        With ``juyo_frozen:DATE`` the files stopped growing on DATE, as TEPCO's did on 2025-07-22:
+        the file of DATE's year ends the day before DATE, its title says it was updated on DATE,
+        and later years are not published.
+        """
         path = self.root / "juyo" / f"juyo-{year}.csv"
         if year > as_of.year or not path.is_file():
             return None
         data = path.read_bytes()
+        frozen = faults.get("juyo_frozen", SCOPE) if faults is not None else None
+        if frozen is not None and frozen.date is not None and frozen.date <= as_of:
+            if year > frozen.date.year:
+                return None
+            if year == frozen.date.year:
+                return retitle(cut_juyo(data, frozen.date), frozen.date)
         return data if year < as_of.year else cut_juyo(data, as_of)
 
 
@@ -104,6 +115,13 @@ def cut_juyo(data: bytes, as_of: dt.date) -> bytes:
     return b"".join(kept)
 
 
+def retitle(data: bytes, day: dt.date) -> bytes:
+    """Replace the `YYYY/M/D H:MM UPDATE` title line with one stamped 05:40 on ``day``."""
+    first, sep, rest = data.partition(b"\n")
+    eol = b"\r" if first.endswith(b"\r") else b""
+    return f"{day.year}/{day.month}/{day.day} 5:40 UPDATE".encode("ascii") + eol + sep + rest
+
+
 def _damage(members: list[Member], as_of: dt.date, faults: FaultSet) -> list[Member]:
     """Apply the member-level faults; the latest member is the one TEPCO is still writing."""
     out = list(members)
@@ -117,6 +135,12 @@ def _damage(members: list[Member], as_of: dt.date, faults: FaultSet) -> list[Mem
             out[idx] = _replace(out[idx], tf.revise_noon(out[idx].data))
     last = max(range(len(out)), key=lambda i: out[i].date)
     data = out[last].data
+    if faults.has("copied_day", SCOPE):
+        week_before = next((m for m in out if m.date == out[last].date - dt.timedelta(days=7)), None)
+        if week_before is not None:
+            data = tf.copy_hourly_actuals(data, week_before.data)
+    if faults.has("spike_hour", SCOPE):
+        data = tf.scale_noon(data)
     if faults.has("short_block", SCOPE):
         data = tf.drop_last_rows(data, 5)
     if faults.has("corrupt_csv", SCOPE):

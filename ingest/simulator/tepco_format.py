@@ -158,6 +158,30 @@ def revise_noon(data: bytes, delta: int = 100) -> bytes:
     raise ValueError("no 12:00 row in hourly block")
 
 
+def scale_noon(data: bytes, factor: int = 10) -> bytes:
+    """Multiply the 12:00 actual demand by ``factor`` (a unit slip: an impossible hour)."""
+    lines, start, end, nl = hourly_row_span(data)
+    for i in range(start, end):
+        cells = lines[i].split(b",")
+        if len(cells) > 2 and cells[1] == b"12:00":
+            cells[2] = str(int(cells[2]) * factor).encode("ascii")
+            lines[i] = b",".join(cells)
+            return nl.join(lines)
+    raise ValueError("no 12:00 row in hourly block")
+
+
+def copy_hourly_actuals(data: bytes, source: bytes) -> bytes:
+    """``data`` with the 24 hourly actuals of ``source`` (a day re-published under another date)."""
+    lines, start, end, nl = hourly_row_span(data)
+    src_lines, s_start, s_end, _ = hourly_row_span(source)
+    values = [ln.split(b",")[2] for ln in src_lines[s_start:s_end]]
+    for i, value in zip(range(start, end), values):
+        cells = lines[i].split(b",")
+        cells[2] = value
+        lines[i] = b",".join(cells)
+    return nl.join(lines)
+
+
 def to_utf8(data: bytes) -> bytes:
     """Re-encode a CP932 member as UTF-8 (a plausible upstream encoding slip)."""
     return data.decode(ENCODING).encode("utf-8")

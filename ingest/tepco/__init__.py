@@ -14,9 +14,9 @@ from datetime import date, datetime, timezone
 import pandas as pd
 
 from ingest.config import Settings
-from ingest.http import HttpClient, fetch_or_note
+from ingest.http import Fetcher, Request
 from ingest.load import RawTable
-from ingest.quarantine import quarantine
+from ingest.quarantine import quarantine, quarantine_rows
 from ingest.report import RunReport, progress
 from ingest.tables import (
     TEPCO_DAILY_SUMMARY,
@@ -29,6 +29,7 @@ from ingest.tables import (
     table_from_frame,
 )
 from ingest.tepco.parse import TepcoParseError, parse_daily_csv, parse_juyo_csv, read_monthly_zip
+from ingest.tolerant import FormatNotes
 
 SOURCE = "tepco"
 
@@ -57,83 +58,98 @@ class TepcoBatch:
     summary: list[dict] = field(default_factory=list)
 
 
-def _download(client: HttpClient, url: str, label: str, report: RunReport) -> bytes | None:
-    """The file's bytes, or None after noting "not published" (404) or the upstream error."""
-    return fetch_or_note(client, url, report, f"tepco {url.rsplit('/', 1)[-1]}", not_published_label=label)
+def _request(url: str, expect: str, not_published_label: str) -> Request:
+    return Request(url=url, source=SOURCE, name=url.rsplit("/", 1)[-1], expect=expect,
+                   not_published_label=not_published_label)
 
 
 def fetch_monthly(
-    client: HttpClient,
+    fetcher: Fetcher,
     settings: Settings,
     start: date,
     end: date,
     report: RunReport,
     batch: TepcoBatch | None = None,
 ) -> TepcoBatch:
-    """Download, check and parse the monthly zips covering [start, end] (rows outside are dropped)."""
+    """Download, check and parse the monthly zips covering [start, end] (rows outside are dropped).
+
+    A zip that cannot be opened is quarantined whole; a daily file with unreadable rows loads its
+    good rows and sets the bad ones aside with their line numbers.
+    """
     batch = batch or TepcoBatch()
     for year, month in months_between(start, end):
         url = monthly_zip_url(settings.tepco_base_url, year, month)
         zip_name = url.rsplit("/", 1)[-1]
-        content = _download(client, url, f"tepco-monthly {year:04d}-{month:02d}", report)
+        content = fetcher.get(_request(url, "zip", f"tepco-monthly {year:04d}-{month:02d}"))
         if content is None:
             continue
+        notes = FormatNotes()
         try:
-            members = read_monthly_zip(content, zip_name)
+            members = read_monthly_zip(content, zip_name, notes)
         except TepcoParseError as exc:
             quarantine(settings.quarantine_dir, SOURCE, zip_name, content, exc.reason, report)
             continue
         days = 0
         for member in members:
+            source_file = f"{zip_name}/{member.name}"
             try:
-                rep = parse_daily_csv(member.data, member.name)
+                rep = parse_daily_csv(member.data, member.name, notes)
             except TepcoParseError as exc:
-                name = f"{zip_name.removesuffix('.zip')}__{member.name}"
-                quarantine(settings.quarantine_dir, SOURCE, name, member.data, exc.reason, report)
+                quarantine(settings.quarantine_dir, SOURCE, source_file, member.data, exc.reason, report)
                 continue
             if not (start <= rep.report_date <= end):
                 continue
+            quarantine_rows(settings.quarantine_dir, SOURCE, source_file, member.data, rep.issues, report)
             days += 1
-            common = {"area": settings.area, "source_file": f"{zip_name}/{member.name}",
-                      "file_updated_at": rep.file_updated_at}
+            common = {"area": settings.area, "source_file": source_file, "file_updated_at": rep.file_updated_at}
             for row in rep.hourly:
                 batch.hourly.append({**common, "source_kind": "power_usage", "date_jst": rep.report_date, **row})
             for row in rep.five_minute:
                 batch.five_minute.append({**common, "date_jst": rep.report_date, **row})
             for row in rep.summary:
                 batch.summary.append({**common, "report_date": rep.report_date, **row})
+        report.note_formats(SOURCE, notes)
         progress(f"  tepco {year:04d}-{month:02d}: {days} days")
     return batch
 
 
 def fetch_juyo(
-    client: HttpClient,
+    fetcher: Fetcher,
     settings: Settings,
     start: date,
     end: date,
     report: RunReport,
     batch: TepcoBatch | None = None,
 ) -> TepcoBatch:
-    """Download and parse the yearly `juyo-YYYY.csv` files (hourly actuals) for [start, end]."""
+    """Download and parse the yearly `juyo-YYYY.csv` files (hourly actuals) for [start, end].
+
+    A yearly file that is missing (404) or ends mid-year is not a failure: TEPCO stopped updating
+    them (the 2024 and 2025 files both end 2025-07-22), and the monthly zips carry what follows.
+    """
     batch = batch or TepcoBatch()
     for year in range(start.year, end.year + 1):
         url = juyo_url(settings.tepco_base_url, year)
         name = url.rsplit("/", 1)[-1]
-        content = _download(client, url, f"tepco-juyo {year}", report)
+        content = fetcher.get(_request(url, "csv", f"tepco-juyo {year}"))
         if content is None:
             continue
+        notes = FormatNotes()
         try:
-            parsed = parse_juyo_csv(content, name)
+            parsed = parse_juyo_csv(content, name, notes)
         except TepcoParseError as exc:
             quarantine(settings.quarantine_dir, SOURCE, name, content, exc.reason, report)
             continue
+        quarantine_rows(settings.quarantine_dir, SOURCE, name, content, parsed.issues, report)
+        report.note_formats(SOURCE, notes)
         rows = [r for r in parsed.rows if start <= r["date_jst"] <= end]
         for r in rows:
             batch.hourly.append(
                 {"area": settings.area, "source_kind": "juyo", "source_file": name,
                  "file_updated_at": parsed.updated_at, **r}
             )
-        progress(f"  tepco juyo-{year}: {len(rows)} hours")
+        last = max((r["date_jst"] for r in parsed.rows), default=None)
+        ends = f", ends {last}" if last is not None and last < min(end, date(year, 12, 31)) else ""
+        progress(f"  tepco juyo-{year}: {len(rows)} hours{ends}")
     return batch
 
 

@@ -14,8 +14,9 @@ forecasts as (
 ),
 
 actuals as (
+    -- an implausible actual (fct_data_quality_checks reports it) is not scored against
     select area, hour_start_at, demand_mw from {{ ref('fct_demand_hourly') }}
-    where demand_mw is not null and demand_mw > 0
+    where is_demand_plausible
 ),
 
 scored as (

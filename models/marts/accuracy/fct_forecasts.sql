@@ -32,7 +32,8 @@ run_hours as (
 ),
 
 actuals as (
-    select area, date_jst, hour_jst, demand_mw, tepco_forecast_mw from {{ ref('fct_demand_hourly') }}
+    select area, date_jst, hour_jst, case when is_demand_plausible then demand_mw end as demand_mw, tepco_forecast_mw
+    from {{ ref('fct_demand_hourly') }}
 ),
 
 naive as (

@@ -9,14 +9,18 @@
     )
 }}
 -- One row per area and hour (hour start): actual demand, TEPCO's forecast, supply and usage,
--- solar output, all in MW. Incremental merge that re-reads the last `lookback_days` days on
--- every run, so values TEPCO revised after the fact replace the old ones.
+-- solar output, all in MW. Incremental merge driven by what was loaded: every run re-reads the
+-- dates of the raw rows loaded since the newest `loaded_at` it holds (and at least the last
+-- `lookback_days` days), so a backfill of years or a value TEPCO revised a month later reaches it.
+{%- set reread_from = loaded_since_lower_bound(
+    [ref('stg_tepco__demand_hourly'), ref('stg_tepco__demand_five_minute')],
+    'date_jst', 'loaded_at', var('lookback_days')) if is_incremental() else none %}
 with
 
 demand as (
     select * from {{ ref('stg_tepco__demand_hourly') }}
     {% if is_incremental() %}
-    where date_jst >= {{ incremental_lower_bound('date_jst', var('lookback_days')) }}
+    where date_jst >= {{ reread_from }}
     {% endif %}
 ),
 
@@ -30,7 +34,7 @@ solar as (
         count(*) as n_five_minute_intervals
     from {{ ref('stg_tepco__demand_five_minute') }}
     {% if is_incremental() %}
-    where date_jst >= {{ incremental_lower_bound('date_jst', var('lookback_days')) }}
+    where date_jst >= {{ reread_from }}
     {% endif %}
     group by 1, 2, 3
 ),
@@ -46,6 +50,9 @@ joined as (
         demand.hour_jst,
         ---------- measures, MW
         demand.demand_mw,
+        -- physically possible for the area (10–70 GW for TEPCO): a negative, zero or ×10 hour is
+        -- kept here and reported (fct_data_quality_checks), but never used as a feature or target
+        coalesce(demand.demand_mw between 10000 and 70000, false) as is_demand_plausible,
         demand.tepco_forecast_mw,
         demand.supply_capacity_mw,
         demand.supply_capacity_mw - demand.demand_mw as reserve_mw,

@@ -18,7 +18,13 @@ spine as (
 ),
 
 demand as (
-    select area, hour_start_at, demand_mw, tepco_forecast_mw from {{ ref('fct_demand_hourly') }}
+    -- an implausible hour is missing demand here: no target, no lag, no level built on it
+    select
+        area,
+        hour_start_at,
+        case when is_demand_plausible then demand_mw end as demand_mw,
+        tepco_forecast_mw
+    from {{ ref('fct_demand_hourly') }}
 ),
 
 observed as (

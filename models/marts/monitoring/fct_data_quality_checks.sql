@@ -16,6 +16,10 @@
 --   ramp_beyond_history_7d   hourly changes in the last 7 days larger than any before them
 --   unit_jump_30d            raw values more than 5× the 30-day median (万kW vs MW or kW mix-up)
 --   weather_forecast_completeness  hours with a temperature in the latest vintage, per point (16 × 24)
+--   copied_days_30d          days whose 24 hours equal, hour for hour, a day of the year before them
+--                            (a file re-published under another date)
+--   set_aside_this_run       files and rows the ingestion of this run quarantined
+--                            (raw.quarantine_events; warns on any)
 {% set as_of = run_as_of_date() %}
 with
 
@@ -119,6 +123,40 @@ weather_completeness as (
     from vintage_points
 ),
 
+recent_days as (
+    select area, date_jst, hour_jst, demand_mw
+    from demand
+    where date_jst >= {{ add_days(as_of, -30) }} and date_jst < {{ as_of }}
+),
+
+copied as (
+    -- a pair (day, earlier day) that agrees on all 24 hours; exact equality, so real demand
+    -- (which varies by tens of MW from hour to hour and day to day) never matches by chance
+    select recent_days.area, recent_days.date_jst
+    from recent_days
+    inner join demand as earlier
+        on earlier.area = recent_days.area
+        and earlier.hour_jst = recent_days.hour_jst
+        and earlier.demand_mw = recent_days.demand_mw
+        and earlier.date_jst < recent_days.date_jst
+        and earlier.date_jst >= {{ add_days(as_of, -400) }}
+    group by recent_days.area, recent_days.date_jst, earlier.date_jst
+    having count(*) = 24
+),
+
+copied_days as (
+    select
+        {{ dq_check('copied_days_30d', 'count(distinct date_jst)', 0, 0) }}
+    from copied
+),
+
+set_aside as (
+    select
+        {{ dq_check('set_aside_this_run', 'count(*)', 0, 'null') }}
+    from {{ ref('stg_pipeline__quarantine_events') }}
+    where run_id = '{{ pipeline_run_id() }}'
+),
+
 checks as (
     select * from missing
     union all select * from duplicates
@@ -128,6 +166,8 @@ checks as (
     union all select * from ramp_check
     union all select * from unit_jump
     union all select * from weather_completeness
+    union all select * from copied_days
+    union all select * from set_aside
 )
 
 select

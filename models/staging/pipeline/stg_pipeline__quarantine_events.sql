@@ -1,0 +1,27 @@
+-- One row per source, file and line that ingestion set aside (line 0 = the whole file or a block),
+-- with the reason and the run that first saw it.
+with
+
+source as (
+    select * from {{ source('pipeline', 'quarantine_events') }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        source as source_name,
+        file_name,
+        line_number,
+        ---------- what and why
+        unit,
+        reason,
+        line_text,
+        stored_path,
+        ---------- provenance
+        run_id,
+        run_command,
+        quarantined_at
+    from source
+)
+
+select * from renamed
