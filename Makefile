@@ -29,6 +29,9 @@ bench-operation:  ## 30 consecutive simulated days of run_daily.sh on ../shared/
 bench-scale:  ## ten years × one area vs ten areas: dbt build wall time and peak memory (needs GNU time)
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.scale
 
+bench-first-run:  ## a new user's first run from an empty warehouse (bootstrap → forecast), resumed and recovered runs
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.first_run
+
 bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simulator; prints figures
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
 
@@ -41,4 +44,4 @@ doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-scale bench-warehouse clean
+.PHONY: help setup daily test demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-first-run bench-scale bench-warehouse clean
