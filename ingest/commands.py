@@ -103,6 +103,14 @@ def upstream_urls(settings: Settings) -> list[str]:
     return urls
 
 
+def preflight(fetcher: Fetcher, settings: Settings) -> dict[str, str]:
+    """Probe every upstream host at once; the unreachable ones (host → why) are said here, once."""
+    down = fetcher.preflight(upstream_urls(settings))
+    if down:
+        progress("unreachable: " + "; ".join(f"{h} ({why})" for h, why in sorted(down.items())))
+    return down
+
+
 def fetcher_for(settings: Settings, report: RunReport, client: object | None = None) -> tuple[Fetcher, object]:
     """The shared fetch step for a live run (archiving unless ENERGY_ARCHIVE=0), and its archive."""
     archive = None
@@ -117,11 +125,12 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
     report = RunReport(command=f"daily --as-of {day.isoformat()}")
     fetcher, archive = fetcher_for(settings, report)
     loaded_at = tepco.now_utc()
-    down = fetcher.preflight(upstream_urls(settings))
-    if down:
-        progress("unreachable: " + "; ".join(f"{h} ({why})" for h, why in sorted(down.items())))
-    if bootstrap and settings.bootstrap and not down:
-        run_bootstrap(settings, day, report, fetcher.client)
+    down = preflight(fetcher, settings)
+    if bootstrap and settings.bootstrap:
+        if down:  # a year landed without its weather would count as present: wait for every upstream
+            progress("bootstrap postponed: an upstream is unreachable (the next run backfills what is missing)")
+        else:
+            run_bootstrap(settings, day, report, fetcher.client)
     points = open_meteo.load_points()
     last_complete = day - timedelta(days=1)
     window_start = day - timedelta(days=5)
@@ -179,10 +188,8 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
     if from_archive:
         client = raw_archive.ArchiveClient(raw_archive.store_from_env(settings), archive_date)
     fetcher, archive = fetcher_for(settings, report, client)
-    if not from_archive and client is None:
-        down = fetcher.preflight(upstream_urls(settings))
-        if down:
-            progress("unreachable: " + "; ".join(f"{h} ({why})" for h, why in sorted(down.items())))
+    if not from_archive and client is None:  # a bootstrap's years share the day's client, already probed
+        preflight(fetcher, settings)
     loaded_at = tepco.now_utc()
     progress(f"backfill {start} … {end}: TEPCO yearly juyo files")
     batch = tepco.fetch_juyo(fetcher, settings, start, end, report)

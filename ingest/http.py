@@ -284,13 +284,8 @@ class Fetcher:
         self.workers = workers
         self._lock = threading.Lock()
 
-    @property
-    def down(self) -> dict[str, str]:
-        inner = getattr(self.client, "client", self.client)  # an ArchivingClient wraps the HttpClient
-        return getattr(inner, "down", {})
-
     def preflight(self, urls: list[str]) -> dict[str, str]:
-        inner = getattr(self.client, "client", self.client)
+        inner = getattr(self.client, "client", self.client)  # an ArchivingClient wraps the HttpClient
         return inner.preflight(urls) if hasattr(inner, "preflight") else {}
 
     def get(self, req: Request) -> bytes | None:

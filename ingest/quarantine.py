@@ -5,9 +5,9 @@
 - A file with a few unreadable rows loads its good rows; the file is stored once for inspection
   and its `.reason.txt` lists every row set aside with its line number and reason.
 
-Every event is also recorded in `raw.quarantine_events` (one row per source, file and line; line 0
-is the whole file), so the data-quality mart and the dashboard report them per run. Writing the
-same file twice overwrites it, and the event's key makes a repeated run add nothing.
+Every event is also recorded in `raw.quarantine_events` (one row per run, source, file and line;
+line 0 is the whole file or a block), so the data-quality mart and the dashboard report them per
+run. Writing the same file twice overwrites it; loading the same run's events twice adds nothing.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def quarantine_rows(root: Path, source: str, name: str, data: bytes, issues: lis
 
 
 def events_frame(report: RunReport, loaded_at: datetime) -> pd.DataFrame:
-    """`raw.quarantine_events` rows for what this run set aside (key: source, file, line)."""
+    """`raw.quarantine_events` rows for what this run set aside (key: run, source, file, line)."""
     run_id = os.environ.get("ENERGY_RUN_ID", "").strip() or f"ingest-{loaded_at:%Y%m%dT%H%M%SZ}"
     rows = [
         {"source": q.source, "file_name": q.name, "line_number": q.line, "unit": q.unit, "reason": q.reason,
@@ -79,9 +79,9 @@ def events_frame(report: RunReport, loaded_at: datetime) -> pd.DataFrame:
                                      "stored_path", "run_id", "run_command", "quarantined_at", "loaded_at"])
     # one event per key: a file reported twice in one run (a block and a row) keeps every reason
     if not df.empty:
-        df = (df.groupby(["source", "file_name", "line_number"], as_index=False, sort=True)
-              .agg({c: ("first" if c != "reason" else "; ".join) for c in df.columns
-                    if c not in ("source", "file_name", "line_number")}))
+        key = ["run_id", "source", "file_name", "line_number"]
+        df = (df.groupby(key, as_index=False, sort=True)
+              .agg({c: ("first" if c != "reason" else "; ".join) for c in df.columns if c not in key}))
     for col in ("quarantined_at", "loaded_at"):
         df[col] = pd.to_datetime(df[col], utc=True)
     return df

@@ -19,7 +19,7 @@ STR = pa.string()
 
 #: Columns that describe provenance, not content: excluded from `content_hash`
 #: so that re-downloading unchanged values is a no-op.
-PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "created_at", "run_id", "run_command",
+PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "created_at", "run_command",
               "quarantined_at")
 
 TEPCO_HOURLY = pa.schema(
@@ -188,8 +188,9 @@ ML_FORECASTS = pa.schema(
 ML_FORECASTS_KEY = ["run_id", "area", "model", "target_hour_start_at"]
 
 
-#: What ingestion set aside (`ingest.quarantine`): one row per source, file and line (0 = the whole
-#: file). The run that first saw an event keeps it: a repeated run adds nothing.
+#: What ingestion set aside (`ingest.quarantine`): one row per run, source, file and line (0 = the
+#: whole file or a block). Like the run log, each run records what it met; a load repeated within
+#: one run (the same run id) adds nothing.
 QUARANTINE_EVENTS = pa.schema(
     [
         ("source", STR),
@@ -205,7 +206,7 @@ QUARANTINE_EVENTS = pa.schema(
         ("loaded_at", TS),
     ]
 )
-QUARANTINE_EVENTS_KEY = ["source", "file_name", "line_number"]
+QUARANTINE_EVENTS_KEY = ["run_id", "source", "file_name", "line_number"]
 
 
 def _keyed(schema: pa.Schema, key: list[str]) -> pa.Schema:

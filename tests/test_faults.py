@@ -171,7 +171,10 @@ def test_what_cannot_be_read_is_set_aside_with_a_warning(case, fault: str, hours
         (day_hours,) = con.execute("select count(*) from raw.tepco_hourly where date_jst = '2024-03-10' "
                                    "and source_kind = 'power_usage'").fetchone()
         (events,) = con.execute("select count(*) from raw.quarantine_events").fetchone()
+        dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
+                         "where check_date = '2024-03-11' and check_name = 'set_aside_this_run'").fetchone()
     assert day_hours == 24 - hours_lost and events == 1
+    assert dq == (1.0, "warn")  # the data-quality mart reports it for this run
     assert after["raw.open_meteo_forecast"][0] > before["raw.open_meteo_forecast"][0]
 
 
@@ -225,31 +228,17 @@ def test_a_copied_day_is_reported(case) -> None:
     assert dq == (1.0, "error")
 
 
-def test_a_revision_older_than_the_lookback_reaches_the_marts(case) -> None:
-    data, sim = case("revised_value:2024-03-01")  # 10 days before the run, the lookback is 7
-    db = data / "warehouse.duckdb"
-    sql = "select demand_mw from analytics_marts.fct_demand_hourly where date_jst = '2024-03-01' and hour_jst = 12"
-    with duckdb.connect(str(db), read_only=True) as con:
-        (old,) = con.execute(sql).fetchone()
-    rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
-    assert rc == 0, out[-3000:]
-    with duckdb.connect(str(db), read_only=True) as con:
-        (new,) = con.execute(sql).fetchone()
-    assert new == old + 1000
-    no_duplicates(db)
-
-
 def test_month_not_yet_published_is_not_a_failure(case) -> None:
     data, sim = case("not_published")
     rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
     assert rc == 0 and "not published upstream (1): tepco-monthly 2024-03" in out, out[-3000:]
 
 
-def test_revised_value_reaches_the_marts(case) -> None:
-    data, sim = case("revised_value:2024-03-05")
+@pytest.mark.parametrize("day", ["2024-03-05", "2024-03-01"])  # inside / older than the 7-day lookback
+def test_revised_value_reaches_the_marts(case, day: str) -> None:
+    data, sim = case(f"revised_value:{day}")
     db = data / "warehouse.duckdb"
-    sql = ("select demand_mw from analytics_marts.fct_demand_hourly "
-           "where date_jst = '2024-03-05' and hour_jst = 12")
+    sql = f"select demand_mw from analytics_marts.fct_demand_hourly where date_jst = '{day}' and hour_jst = 12"
     with duckdb.connect(str(db), read_only=True) as con:
         (old,) = con.execute(sql).fetchone()
     rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")

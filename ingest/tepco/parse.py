@@ -144,6 +144,16 @@ def _title(lines: list[tuple[int, str]], notes: FormatNotes) -> datetime | None:
         return None
 
 
+def _read_text(raw: bytes, notes: FormatNotes) -> tuple[list[tuple[int, str]], datetime | None]:
+    """Numbered lines of a TEPCO file (UTF-8 or CP932) and the stamp of its title line."""
+    try:
+        text = decode(raw, notes)
+    except Unreadable as exc:
+        raise TepcoParseError(exc.reason) from None
+    lines = numbered_lines(text, notes)
+    return lines, _title(lines, notes)
+
+
 def _stamp(md: str, hm: str, near: date) -> datetime | None:
     """`7/16`,`0:50` (no year) → JST datetime, the year taken from the report date."""
     if not md or not hm:
@@ -214,12 +224,7 @@ def _data_block_kind(header: list[str], notes: FormatNotes) -> str | None:
 def parse_daily_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = None) -> DailyReport:
     """Parse one `YYYYMMDD_power_usage.csv`: every readable row, and the unreadable ones as issues."""
     notes = notes if notes is not None else FormatNotes()
-    try:
-        text = decode(raw, notes)
-    except Unreadable as exc:
-        raise TepcoParseError(exc.reason) from None
-    lines = numbered_lines(text, notes)
-    updated = _title(lines, notes)
+    lines, updated = _read_text(raw, notes)
     m = DAILY_MEMBER_RE.match(PurePosixPath(name).name)
     name_date = date(int(m.group(1)[:4]), int(m.group(1)[4:6]), int(m.group(1)[6:])) if m else None
 
@@ -301,58 +306,63 @@ def _row_time(row: list[str], report_date: date, notes: FormatNotes) -> tuple[in
     return h, mi
 
 
-def _hourly_rows(block: Block, rep: DailyReport, notes: FormatNotes) -> None:
-    seen: set[int] = set()
-    blank = 0
-    for n, line in block:
-        row = cells(line, notes, 6)
-        try:
-            h, mi = _row_time(row, rep.report_date, notes)
-            if mi != 0 or h > 23:
-                raise Unreadable(f"time {row[1]!r} is not an hour")
-            if h in seen:
-                raise Unreadable(f"second row for {h}:00")
-            values = [number(c, notes) for c in row[2:6]]
-        except Unreadable as exc:
-            rep.issues.append(RowIssue(n, f"hourly block: {exc.reason}", line))
-            continue
-        seen.add(h)
-        if values[0] is None:  # an hour not yet measured (a day published in part)
-            blank += 1
-            continue
-        rep.hourly.append({"hour_jst": h, "demand_man_kw": values[0], "forecast_man_kw": values[1],
-                           "usage_pct": values[2], "supply_man_kw": values[3]})
-    notes.note("hours not yet measured (blank)", blank)
-    missing = sorted(set(range(24)) - seen)
-    if len(block) < 24 and missing:  # rows absent, not unreadable (those are issues of their own)
-        rep.issues.append(RowIssue(0, f"hourly block is short: {len(block)} of 24 rows, none for {_ranges(missing)}"))
-    rep.hourly.sort(key=lambda r: r["hour_jst"])
+@dataclass(frozen=True)
+class _DataBlock:
+    """How one DATE,TIME block reads: its cells, its time step, its value columns, where rows go."""
+
+    label: str  # "hourly block" / "five-minute block"
+    width: int
+    step_minutes: int
+    key: str  # the time column stored: hour_jst or minute_of_day
+    columns: tuple[str, ...]  # value columns, in file order; the first is demand
+    rows: str  # DailyReport attribute the rows go to
 
 
-def _five_minute_rows(block: Block, rep: DailyReport, notes: FormatNotes) -> None:
+HOURLY = _DataBlock("hourly block", 6, 60, "hour_jst",
+                    ("demand_man_kw", "forecast_man_kw", "usage_pct", "supply_man_kw"), "hourly")
+FIVE_MINUTE = _DataBlock("five-minute block", 5, 5, "minute_of_day",
+                         ("demand_man_kw", "solar_man_kw", "solar_share_pct"), "five_minute")
+
+
+def _block_rows(block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatNotes) -> set[int]:
+    """Read one data block into `rep`; unreadable rows become issues. Returns the times seen (in
+    `spec.key` units). A row whose demand is blank is an interval not yet measured: skipped, noted."""
     seen: set[int] = set()
+    out: list[dict] = getattr(rep, spec.rows)
     blank = 0
     for n, line in block:
-        row = cells(line, notes, 5)
+        row = cells(line, notes, spec.width)
         try:
             h, mi = _row_time(row, rep.report_date, notes)
             minute = h * 60 + mi
-            if mi % 5 or minute >= 1440:
-                raise Unreadable(f"time {row[1]!r} is not a five-minute mark")
-            if minute in seen:
+            if minute % spec.step_minutes or minute >= 1440:
+                raise Unreadable(f"time {row[1]!r} is not {'an hour' if spec.step_minutes == 60 else 'a five-minute mark'}")
+            t = minute // 60 if spec.step_minutes == 60 else minute
+            if t in seen:
                 raise Unreadable(f"second row for {row[1]}")
-            values = [number(c, notes) for c in row[2:5]]
+            values = [number(c, notes) for c in row[2 : 2 + len(spec.columns)]]
         except Unreadable as exc:
-            rep.issues.append(RowIssue(n, f"five-minute block: {exc.reason}", line))
+            rep.issues.append(RowIssue(n, f"{spec.label}: {exc.reason}", line))
             continue
-        seen.add(minute)
-        if values[0] is None:
+        seen.add(t)
+        if values[0] is None:  # not yet measured (a day published in part)
             blank += 1
             continue
-        rep.five_minute.append({"minute_of_day": minute, "demand_man_kw": values[0], "solar_man_kw": values[1],
-                                "solar_share_pct": values[2]})
-    notes.note("five-minute intervals not yet measured (blank)", blank)
-    rep.five_minute.sort(key=lambda r: r["minute_of_day"])
+        out.append({spec.key: t, **dict(zip(spec.columns, values))})
+    notes.note(f"{'hours' if spec.step_minutes == 60 else 'five-minute intervals'} not yet measured (blank)", blank)
+    out.sort(key=lambda r: r[spec.key])
+    return seen
+
+
+def _hourly_rows(block: Block, rep: DailyReport, notes: FormatNotes) -> None:
+    seen = _block_rows(block, HOURLY, rep, notes)
+    missing = sorted(set(range(24)) - seen)
+    if len(block) < 24 and missing:  # rows absent, not unreadable (those are issues of their own)
+        rep.issues.append(RowIssue(0, f"hourly block is short: {len(block)} of 24 rows, none for {_ranges(missing)}"))
+
+
+def _five_minute_rows(block: Block, rep: DailyReport, notes: FormatNotes) -> None:
+    _block_rows(block, FIVE_MINUTE, rep, notes)
 
 
 def _ranges(hours: list[int]) -> str:
@@ -465,12 +475,7 @@ class JuyoFile:
 def parse_juyo_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = None) -> JuyoFile:
     """Parse a yearly `juyo-YYYY.csv` (hourly actuals only, 万kW): every readable row, the rest as issues."""
     notes = notes if notes is not None else FormatNotes()
-    try:
-        text = decode(raw, notes)
-    except Unreadable as exc:
-        raise TepcoParseError(exc.reason) from None
-    lines = numbered_lines(text, notes)
-    updated = _title(lines, notes)
+    lines, updated = _read_text(raw, notes)
     header_at = None
     for i, (_, line) in enumerate(lines):
         head = [normalise_header(c) for c in cells(line, notes)]

@@ -1,5 +1,5 @@
--- One row per source, file and line that ingestion set aside (line 0 = the whole file or a block),
--- with the reason and the run that first saw it.
+-- One row per run, source, file and line that ingestion set aside (line 0 = the whole file or a
+-- block), with the reason.
 with
 
 source as (
@@ -9,6 +9,7 @@ source as (
 renamed as (
     select
         ---------- ids
+        run_id,
         source as source_name,
         file_name,
         line_number,
@@ -18,7 +19,6 @@ renamed as (
         line_text,
         stored_path,
         ---------- provenance
-        run_id,
         run_command,
         quarantined_at
     from source
