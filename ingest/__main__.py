@@ -151,7 +151,7 @@ def exit_code(report: "RunReport") -> int:  # noqa: F821 - imported lazily to ke
     """0 loaded, 1 partial (an upstream kept failing or something was set aside), 2 nothing arrived."""
     if report.nothing_loaded:
         return EXIT_NOTHING
-    if report.errors or report.unreachable or report.quarantined:
+    if report.errors or report.unreachable or report.newly_set_aside:
         return EXIT_PARTIAL
     return EXIT_OK
 

@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import os
 import re
+import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -208,20 +209,25 @@ class Archive:
 
 
 class ArchivingClient:
-    """An `HttpClient` that also archives every successful response."""
+    """An `HttpClient` whose answers can be archived: the shared fetch step (`ingest.http.Fetcher`)
+    calls `keep` once an answer passed its content check, so the archive holds what upstream
+    published, not a maintenance page (those are quarantined instead)."""
 
     def __init__(self, client: HttpClient, archive: Archive) -> None:
         self.client = client
         self.archive = archive
         self.settings = client.settings
+        self._lock = threading.Lock()
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> Fetched:
-        fetched = self.client.get(url, params=params)
+        return self.client.get(url, params=params)
+
+    def keep(self, url: str, params: dict[str, Any] | None, content: bytes) -> None:
         try:
-            self.archive.keep(url, params, fetched.content)
-        except OSError as exc:  # a full archive disk must not lose the load itself
-            print(f"WARN archive: {archive_name(url, params)} not kept ({exc})", flush=True)
-        return fetched
+            with self._lock:  # one writer at a time: the per-point requests arrive from several threads
+                self.archive.keep(url, params, content)
+        except Exception as exc:  # noqa: BLE001 - a full disk or a storage error must not lose the load
+            print(f"WARN archive: {archive_name(url, params)} not kept ({type(exc).__name__}: {exc})", flush=True)
 
 
 class ArchiveClient:

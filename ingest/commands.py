@@ -158,7 +158,7 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
     pending = runlog.pending_table(settings)  # run-log records a failed earlier run could not load
     if pending is not None:
         tables.append(pending)
-    tables.append(quarantine_table(report, loaded_at))
+    tables.append(quarantine_table(settings, report, loaded_at))
     tables += missing_owned_tables(tables)
 
     load_tables(make_pipeline(settings), tables, report)
@@ -168,14 +168,30 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
     return report
 
 
-def quarantine_table(report: RunReport, loaded_at: datetime) -> RawTable:
-    """What this run set aside, as rows of `raw.quarantine_events` (empty batch: the table still exists)."""
-    return RawTable("quarantine_events", table_from_frame(events_frame(report, loaded_at), QUARANTINE_EVENTS),
-                    QUARANTINE_EVENTS_KEY, "line_number")
+def quarantine_table(settings: Settings, report: RunReport, loaded_at: datetime) -> RawTable:
+    """What this run set aside and has not recorded yet, as rows of `raw.quarantine_events` (an empty
+    batch still creates the table). Each entry is first compared with what earlier runs recorded:
+    a bad row of the current month is met again by every run until the month ends, and is reported
+    each time but alerted (exit 1) only the first time."""
+    entries = [q for q in report.quarantined if not q.recorded]
+    if entries:
+        try:
+            seen = read_df(make_pipeline(settings), "select distinct source_name, file_name, line_number, reason "
+                           "from {table} where run_id <> %s", table="quarantine_events", params=(report.run_id,))
+        except Exception:  # noqa: BLE001 - no table yet (first run): nothing seen before
+            seen = pd.DataFrame(columns=["source_name", "file_name", "line_number", "reason"])
+        before = {(r.source_name, r.file_name, int(r.line_number), r.reason) for r in seen.itertuples()}
+        for q in entries:
+            q.seen_before = (q.source, q.name, q.line, q.reason) in before
+            q.recorded = True
+    frame = events_frame(report, loaded_at, entries)
+    return RawTable("quarantine_events", table_from_frame(frame, QUARANTINE_EVENTS), QUARANTINE_EVENTS_KEY,
+                    "line_number")
 
 
 def run_backfill(settings: Settings, start: date, end: date, weather: bool = True, from_archive: bool = False,
-                 archive_date: date | None = None, client: object | None = None) -> RunReport:
+                 archive_date: date | None = None, client: object | None = None,
+                 run_id: str | None = None) -> RunReport:
     """History for [start, end]. With `from_archive` every file comes from the raw-file archive (the
     newest copy fetched on or before `archive_date`), not from upstream: a replay.
 
@@ -184,6 +200,8 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
     the seam between them has no gap.
     """
     report = RunReport(command=f"backfill --start {start} --end {end}" + (" --from-archive" if from_archive else ""))
+    if run_id:  # a bootstrap year records its events under the day's run
+        report.run_id = run_id
     archive = None
     if from_archive:
         client = raw_archive.ArchiveClient(raw_archive.store_from_env(settings), archive_date)
@@ -204,7 +222,7 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
             progress(f"backfill {start} … {end}: JMA station temperature (history)")
             tables += jma.to_raw_tables(jma.fetch(fetcher, settings, start, end, report), loaded_at)
     tables += jp_calendar.to_raw_tables(max(end.year, today_jst().year) + 2, loaded_at)
-    tables.append(quarantine_table(report, loaded_at))
+    tables.append(quarantine_table(settings, report, loaded_at))
     tables += missing_owned_tables(tables)
     load_tables(make_pipeline(settings), tables, report)
     report.notes.append(raw_archive.finish(archive))
@@ -264,10 +282,13 @@ def run_bootstrap(settings: Settings, day: date, report: RunReport, client: obje
              "An interrupted bootstrap resumes at the first missing year.")
     t0 = time.perf_counter()
     for i, (lo, hi) in enumerate(chunks, start=1):
-        part = run_backfill(settings, lo, hi, client=client)
+        part = run_backfill(settings, lo, hi, client=client, run_id=report.run_id)
         report.merge(part)
         elapsed = time.perf_counter() - t0
         left = elapsed / i * (len(chunks) - i)
         hours = part.rows_loaded.get("tepco_hourly", 0)
         progress(f"bootstrap {i}/{len(chunks)}: {lo} … {hi} loaded ({hours} new demand rows); "
                  f"{elapsed:.0f} s elapsed, about {left:.0f} s left")
+        if part.errors:  # the year's demand counts as present from now on: say what to re-run
+            progress(f"  {len(part.errors)} upstream error(s) in {lo.year} (see the summary); once upstream is back: "
+                     f"python -m ingest backfill --start {lo} --end {hi}")

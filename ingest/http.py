@@ -218,7 +218,7 @@ def describe(content: bytes, content_type: str = "") -> str:
     head = content[:4096]
     text = head.decode("utf-8", errors="replace").strip()
     low = text.lower()
-    if low.startswith(("<!doctype html", "<html")) or "<html" in low[:500] or "text/html" in content_type:
+    if low.startswith(("<!doctype html", "<html")) or "<html" in low[:500]:  # the body, not the header, decides
         m = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
         title = f" titled {m.group(1).strip()[:80]!r}" if m else ""
         return f"an HTML page{title}"
@@ -291,21 +291,8 @@ class Fetcher:
     def get(self, req: Request) -> bytes | None:
         try:
             fetched = self.client.get(req.url, params=req.params)
-        except NotPublished:
-            with self._lock:
-                if req.not_published_label is None:
-                    self.report.errors.append(f"{req.source} {req.name}: 404 from {req.url}")
-                else:
-                    self.report.not_published.append(req.not_published_label)
-            return None
-        except HostUnreachable as exc:
-            with self._lock:
-                self.report.unreachable.setdefault(exc.host, exc.reason)
-                self.report.skipped_by_outage += 1
-            return None
-        except UpstreamError as exc:
-            with self._lock:
-                self.report.errors.append(f"{req.source} {req.name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one request never aborts a run: each outcome is noted
+            self._note_failure(req, exc)
             return None
         problem = check_content(fetched.content, req.expect, fetched.content_type)
         with self._lock:
@@ -316,7 +303,24 @@ class Fetcher:
                 quarantine(self.quarantine_root, req.source, req.name, fetched.content, problem, self.report)
                 self.report.errors.append(f"{req.source} {req.name}: {problem} (quarantined; asked again next run)")
                 return None
+        keep = getattr(self.client, "keep", None)  # the raw-file archive keeps what passed the check
+        if keep is not None:
+            keep(req.url, req.params, fetched.content)
         return fetched.content
+
+    def _note_failure(self, req: Request, exc: Exception) -> None:
+        with self._lock:
+            if isinstance(exc, NotPublished) and req.not_published_label is not None:
+                self.report.not_published.append(req.not_published_label)
+            elif isinstance(exc, NotPublished):
+                self.report.errors.append(f"{req.source} {req.name}: 404 from {req.url}")
+            elif isinstance(exc, HostUnreachable):
+                self.report.unreachable.setdefault(exc.host, exc.reason)
+                self.report.skipped_by_outage += 1
+            elif isinstance(exc, UpstreamError):
+                self.report.errors.append(f"{req.source} {req.name}: {exc}")
+            else:  # a bug or a library's surprise: said, and the rest of the run goes on
+                self.report.errors.append(f"{req.source} {req.name}: {type(exc).__name__}: {exc}")
 
     def get_many(self, reqs: list[Request]) -> list[bytes | None]:
         """Bodies in the order of `reqs`, fetched by at most `workers` threads (polite to free tiers)."""

@@ -6,13 +6,13 @@
   and its `.reason.txt` lists every row set aside with its line number and reason.
 
 Every event is also recorded in `raw.quarantine_events` (one row per run, source, file and line;
-line 0 is the whole file or a block), so the data-quality mart and the dashboard report them per
-run. Writing the same file twice overwrites it; loading the same run's events twice adds nothing.
+line 0 is the whole file or a block; `is_new` when no earlier run had met it), so the data-quality
+mart and the dashboard report them per run. Writing the same file twice overwrites it; loading the
+same run's events twice adds nothing.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,22 +66,23 @@ def quarantine_rows(root: Path, source: str, name: str, data: bytes, issues: lis
     return path
 
 
-def events_frame(report: RunReport, loaded_at: datetime) -> pd.DataFrame:
-    """`raw.quarantine_events` rows for what this run set aside (key: run, source, file, line)."""
-    run_id = os.environ.get("ENERGY_RUN_ID", "").strip() or f"ingest-{loaded_at:%Y%m%dT%H%M%SZ}"
+def events_frame(report: RunReport, loaded_at: datetime, entries: list[Quarantined]) -> pd.DataFrame:
+    """`raw.quarantine_events` rows for `entries` of this run (key: run, source, file, line)."""
     rows = [
-        {"source": q.source, "file_name": q.name, "line_number": q.line, "unit": q.unit, "reason": q.reason,
-         "line_text": q.text or None, "stored_path": str(q.path), "run_id": run_id, "run_command": report.command,
-         "quarantined_at": loaded_at, "loaded_at": loaded_at}
-        for q in report.quarantined
+        {"source_name": q.source, "file_name": q.name, "line_number": q.line, "unit": q.unit, "reason": q.reason,
+         "line_text": q.text or None, "stored_path": str(q.path), "is_new": not q.seen_before,
+         "run_id": report.run_id, "run_command": report.command, "quarantined_at": loaded_at, "loaded_at": loaded_at}
+        for q in entries
     ]
-    df = pd.DataFrame(rows, columns=["source", "file_name", "line_number", "unit", "reason", "line_text",
-                                     "stored_path", "run_id", "run_command", "quarantined_at", "loaded_at"])
-    # one event per key: a file reported twice in one run (a block and a row) keeps every reason
+    df = pd.DataFrame(rows, columns=["source_name", "file_name", "line_number", "unit", "reason", "line_text",
+                                     "stored_path", "is_new", "run_id", "run_command", "quarantined_at", "loaded_at"])
+    # one event per key: a file reported twice in one run (a block and a row) keeps each reason once
     if not df.empty:
-        key = ["run_id", "source", "file_name", "line_number"]
-        df = (df.groupby(key, as_index=False, sort=True)
-              .agg({c: ("first" if c != "reason" else "; ".join) for c in df.columns if c not in key}))
+        key = ["run_id", "source_name", "file_name", "line_number"]
+        agg = {c: "first" for c in df.columns if c not in key}
+        agg["reason"] = lambda r: "; ".join(dict.fromkeys(r))
+        agg["is_new"] = "min"
+        df = df.groupby(key, as_index=False, sort=True).agg(agg)
     for col in ("quarantined_at", "loaded_at"):
         df[col] = pd.to_datetime(df[col], utc=True)
     return df

@@ -6,6 +6,7 @@ was not yet published and every upstream error ends up here and in the summary.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,15 +24,25 @@ class Quarantined:
     path: Path
     line: int = 0
     text: str = ""
+    #: loaded into raw.quarantine_events already (by a bootstrap year of the same run)
+    recorded: bool = False
+    #: an earlier run recorded the same file, line and reason: reported, not alerted again
+    seen_before: bool = False
 
     @property
     def unit(self) -> str:
         return "row" if self.line else "file"
 
 
+def _run_id() -> str:
+    """The run id events are recorded under: run_daily.sh's, or one for this command."""
+    return os.environ.get("ENERGY_RUN_ID", "").strip() or f"ingest-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+
+
 @dataclass
 class RunReport:
     command: str
+    run_id: str = field(default_factory=_run_id)
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     rows_fetched: dict[str, int] = field(default_factory=dict)
     rows_loaded: dict[str, int] = field(default_factory=dict)
@@ -68,13 +79,27 @@ class RunReport:
         for kind, n in notes.items():
             self.format_notes[f"{source}: {kind}"] += n
 
+    def _distinct(self, unit: str) -> list[Quarantined]:
+        """One entry per source, file and line (a bootstrap year and the day's window may both
+        meet the current month's file)."""
+        seen: dict[tuple[str, str, int], Quarantined] = {}
+        for q in self.quarantined:
+            if q.unit == unit:
+                seen.setdefault((q.source, q.name, q.line), q)
+        return list(seen.values())
+
     @property
     def files_set_aside(self) -> list[Quarantined]:
-        return [q for q in self.quarantined if q.unit == "file"]
+        return self._distinct("file")
 
     @property
     def rows_set_aside(self) -> list[Quarantined]:
-        return [q for q in self.quarantined if q.unit == "row"]
+        return self._distinct("row")
+
+    @property
+    def newly_set_aside(self) -> list[Quarantined]:
+        """What no earlier run had set aside: this is what makes a run partial and alerts."""
+        return [q for q in self.files_set_aside + self.rows_set_aside if not q.seen_before]
 
     def outage_line(self) -> str | None:
         """One line for an outage: which hosts, why, what to check."""
@@ -113,7 +138,9 @@ class RunReport:
         if self.format_notes:
             notes = ", ".join(f"{k} ×{n}" for k, n in sorted(self.format_notes.items()))
             lines.append(f"  format notes (normalised, nothing lost): {notes}")
-        lines.append(f"  quarantined files: {len(self.files_set_aside)}, rows: {len(self.rows_set_aside)}")
+        old = len(self.files_set_aside) + len(self.rows_set_aside) - len(self.newly_set_aside)
+        lines.append(f"  quarantined files: {len(self.files_set_aside)}, rows: {len(self.rows_set_aside)}"
+                     + (f" ({old} already reported by an earlier run)" if old else ""))
         lines.extend(f"  {note}" for note in self.notes if note)
         for q in self.quarantined[:50]:
             where = f" line {q.line}" if q.line else ""

@@ -193,20 +193,21 @@ ML_FORECASTS_KEY = ["run_id", "area", "model", "target_hour_start_at"]
 #: one run (the same run id) adds nothing.
 QUARANTINE_EVENTS = pa.schema(
     [
-        ("source", STR),
+        ("source_name", STR),  # not `source`: a column named like a CTE or table reads as the whole row in BigQuery
         ("file_name", STR),
         ("line_number", I64),
         ("unit", STR),
         ("reason", STR),
         ("line_text", STR),
         ("stored_path", STR),
+        ("is_new", pa.bool_()),  # no earlier run had set aside this file and line for this reason
         ("run_id", STR),
         ("run_command", STR),
         ("quarantined_at", TS),
         ("loaded_at", TS),
     ]
 )
-QUARANTINE_EVENTS_KEY = ["run_id", "source", "file_name", "line_number"]
+QUARANTINE_EVENTS_KEY = ["run_id", "source_name", "file_name", "line_number"]
 
 
 def _keyed(schema: pa.Schema, key: list[str]) -> pa.Schema:

@@ -18,10 +18,16 @@
     or after the newest `loaded_column` already in this table, and never later than
     max(`date_column`) − `days`. Driven by what was loaded, not by the calendar: a backfill of
     years (a first run that bootstrapped after a failed one) or a revision of a month-old value
-    re-reads exactly the dates it touched. Returned as a DATE literal, for BigQuery's partition
-    pruning (see incremental_lower_bound). -#}
-{% macro loaded_since_lower_bound(inputs, date_column, loaded_column, days) %}
+    re-reads exactly the dates it touched. `columns`: the model's columns that an older build may
+    lack; when the table misses one (on_schema_change appends it as NULL), everything is re-read,
+    so an upgraded warehouse fills the new column on every row. Returned as a DATE literal, for
+    BigQuery's partition pruning (see incremental_lower_bound). -#}
+{% macro loaded_since_lower_bound(inputs, date_column, loaded_column, days, columns=[]) %}
     {%- if not execute -%}{{ return("cast('1900-01-01' as date)") }}{%- endif -%}
+    {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- for column in columns -%}
+        {%- if column | lower not in existing -%}{{ return("cast('1900-01-01' as date)") }}{%- endif -%}
+    {%- endfor -%}
     {%- set calendar = incremental_lower_bound(date_column, days) -%}
     {#- collected in a list: a `set` inside the loop would not outlive it (Jinja scoping) -#}
     {%- set bounds = [modules.datetime.date.fromisoformat(calendar.split("'")[1])] -%}

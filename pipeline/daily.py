@@ -133,9 +133,10 @@ class DailyRun:
             return StageResult("failed", rc, f"ingest loaded nothing: {why}", rows)
         if rc == 1:
             parts = []
-            if report.quarantined:
-                parts.append(f"set aside {len(report.files_set_aside)} file(s) and {len(report.rows_set_aside)} "
-                             "row(s) (raw.quarantine_events, data/quarantine/)")
+            if report.newly_set_aside:
+                parts.append(f"newly set aside: {len(report.newly_set_aside)} file(s) or row(s); in all "
+                             f"{len(report.files_set_aside)} file(s) and {len(report.rows_set_aside)} row(s) "
+                             "(raw.quarantine_events, data/quarantine/)")
             if report.errors or report.unreachable:
                 parts.append(report.outage_line() or f"{len(report.errors)} upstream error(s)")
             message = "partial load: " + "; ".join(parts)  # run_daily.sh alerts on the 21 this becomes

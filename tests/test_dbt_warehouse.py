@@ -103,3 +103,15 @@ def test_every_mart_column_has_a_description(built: Path) -> None:
                               "where table_schema = 'analytics_marts'").fetchall()
     missing = sorted(f"{t}.{c}" for t, c in columns if c not in described.get(t, set()))
     assert missing == []
+
+
+def test_a_warehouse_built_before_a_new_column_gets_it_on_every_row(built: Path, tmp_path: Path) -> None:
+    """fct_demand_hourly is incremental: a column added to it since a warehouse was built must not stay
+    NULL on the old rows (the feature view would lose all history). The next build re-reads it all."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("alter table analytics_marts.fct_demand_hourly drop column is_demand_plausible")
+        (n,) = con.execute("select count(*) from analytics_marts.fct_demand_hourly").fetchone()
+    dbt("build", "--select", "fct_demand_hourly", "--exclude", "test_type:unit", db=db, target_dir=tmp_path / "t")
+    assert q(db, "select count(*), count(is_demand_plausible) from analytics_marts.fct_demand_hourly") == [(n, n)]

@@ -172,7 +172,7 @@ def test_what_cannot_be_read_is_set_aside_with_a_warning(case, fault: str, hours
                                    "and source_kind = 'power_usage'").fetchone()
         (events,) = con.execute("select count(*) from raw.quarantine_events").fetchone()
         dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
-                         "where check_date = '2024-03-11' and check_name = 'set_aside_this_run'").fetchone()
+                         "where check_date = '2024-03-11' and check_name = 'newly_set_aside_this_run'").fetchone()
     assert day_hours == 24 - hours_lost and events == 1
     assert dq == (1.0, "warn")  # the data-quality mart reports it for this run
     assert after["raw.open_meteo_forecast"][0] > before["raw.open_meteo_forecast"][0]

@@ -137,7 +137,7 @@ def test_bad_rows_are_set_aside_the_rest_of_the_day_loads(simulator, generated_d
     # the other 18 days of the month landed whole, the bad day all but its bad hours
     assert raw_counts(duckdb_path())["tepco_hourly"] == 19 * 24 - hours_lost
     assert q("select count(*) from raw.tepco_five_minute where date_jst = '2024-02-19'") == [(288,)]
-    events = q("select source, file_name, line_number, unit, reason from raw.quarantine_events")
+    events = q("select source_name, file_name, line_number, unit, reason from raw.quarantine_events")
     assert len(events) == 1 and events[0][:2] == ("tepco", "202402_power_usage.zip/20240219_power_usage.csv")
     assert reason in events[0][4] and events[0][3] == ("row" if events[0][2] else "file")
 
@@ -193,3 +193,16 @@ def test_backfill_generated(simulator, generated_data: Path, capsys) -> None:
 def test_usage_errors() -> None:
     assert main(["daily", "--as-of", "2024-13-01"]) == 64
     assert main(["backfill", "--start", "2024-02-01", "--end", "2024-01-01"]) == 64
+
+
+def test_a_bad_row_met_again_by_the_next_run_is_reported_not_alerted(simulator, generated_data: Path, capsys,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    simulator(generated_data, AS_OF, faults=["corrupt_csv"])
+    monkeypatch.setenv("ENERGY_RUN_ID", "run-1")
+    rc, out = run(capsys, "daily", "--as-of", AS_OF)
+    assert rc == 1 and "quarantined files: 0, rows: 1" in out
+    monkeypatch.setenv("ENERGY_RUN_ID", "run-2")  # the month's zip still holds the bad row the next day
+    rc, out = run(capsys, "daily", "--as-of", AS_OF)
+    assert rc == 0, out
+    assert "quarantined files: 0, rows: 1 (1 already reported by an earlier run)" in out
+    assert q("select run_id, is_new from raw.quarantine_events order by run_id") == [("run-1", True), ("run-2", False)]

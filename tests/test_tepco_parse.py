@@ -234,3 +234,23 @@ def test_a_day_published_in_part_loads_its_measured_hours(generated_member: tupl
     assert [h["hour_jst"] for h in rep.hourly] == [0, 1, 2, 3, 4] and len(rep.five_minute) == 5 * 12
     assert not rep.issues
     assert notes["hours not yet measured (blank)"] == 19
+
+
+def test_a_daily_file_without_its_title_line_keeps_every_block(generated_member: tuple[str, bytes]) -> None:
+    name, raw = generated_member
+    untitled = raw.split(b"\r\n", 1)[1]
+    notes = FormatNotes()
+    rep = parse_daily_csv(untitled, name, notes)
+    orig = parse_daily_csv(raw, name)
+    assert (rep.hourly, rep.five_minute, rep.summary) == (orig.hourly, orig.five_minute, orig.summary)
+    assert rep.file_updated_at is None and notes["title line without 'UPDATE' stamp"] == 1
+
+
+def test_a_macos_rezip_of_a_full_month_loads(generated_member: tuple[str, bytes]) -> None:
+    name, raw = generated_member
+    entries = {f"202403/202403{d:02d}_power_usage.csv": raw for d in range(1, 32)}
+    entries.update({f"__MACOSX/202403/._202403{d:02d}_power_usage.csv": b"\x00\x05" for d in range(1, 32)})
+    entries.update({"202403/": b"", "__MACOSX/": b"", "__MACOSX/202403/": b""})
+    assert len(entries) == 65  # 31 days, their 31 AppleDouble shadows and 3 folders
+    out = read_monthly_zip(_zip(entries), "202403_power_usage.zip")
+    assert [m.name for m in out] == [f"202403{d:02d}_power_usage.csv" for d in range(1, 32)]

@@ -44,7 +44,10 @@ JST = timezone(timedelta(hours=9))
 
 #: Refuse zip members bigger than this (real daily CSVs are ~15 KB).
 MAX_MEMBER_BYTES = 2_000_000
+#: Refuse a zip with more daily CSVs than this (a month has at most 31), or more entries of any
+#: kind (folders, a macOS re-zip's `__MACOSX/` shadows, a readme) than MAX_ENTRIES.
 MAX_MEMBERS = 64
+MAX_ENTRIES = 1000
 DAILY_MEMBER_RE = re.compile(r"^(\d{8})_power_usage\.csv$")
 
 HOURLY_HEADER = ["DATE", "TIME", "当日実績(万kW)", "予測値(万kW)", "使用率(%)", "供給力(万kW)"]
@@ -188,11 +191,12 @@ def _band(cell: str) -> int | None:
 Block = list[tuple[int, str]]
 
 
-def _split_blocks(lines: list[tuple[int, str]]) -> list[Block]:
-    """Blocks of numbered lines after the title line, split at blank (or separator-only) lines."""
+def _split_blocks(lines: list[tuple[int, str]], titled: bool) -> list[Block]:
+    """Blocks of numbered lines (after the title line, when there is one), split at blank (or
+    separator-only) lines."""
     blocks: list[Block] = []
     current: Block = []
-    for n, line in lines[1:]:
+    for n, line in lines[1:] if titled else lines:
         if is_blank(line):
             if current:
                 blocks.append(current)
@@ -230,7 +234,8 @@ def parse_daily_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = Non
 
     data_blocks: dict[str, Block] = {}
     summary: dict[tuple[str, str], tuple[int, list[str]]] = {}
-    for block in _split_blocks(lines):
+    titled = updated is not None or bool(lines) and "UPDATE" in lines[0][1].upper()
+    for block in _split_blocks(lines, titled):
         header = cells(block[0][1], notes)
         if not header:
             continue
@@ -434,8 +439,8 @@ def read_monthly_zip(raw: bytes, zip_name: str, notes: FormatNotes | None = None
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise TepcoParseError(f"truncated or corrupt zip: {exc}") from exc
-    if len(infos) > MAX_MEMBERS:
-        raise TepcoParseError(f"zip has {len(infos)} members, at most {MAX_MEMBERS} expected")
+    if len(infos) > MAX_ENTRIES:
+        raise TepcoParseError(f"zip has {len(infos)} entries, at most {MAX_ENTRIES} expected")
     members: list[ZipMember] = []
     for info in infos:
         name = info.filename
@@ -446,7 +451,7 @@ def read_monthly_zip(raw: bytes, zip_name: str, notes: FormatNotes | None = None
             raise TepcoParseError(f"zip member {name!r} would unpack to {info.file_size} bytes (refused)")
         if info.is_dir():
             continue
-        if not DAILY_MEMBER_RE.match(p.name):
+        if not DAILY_MEMBER_RE.match(p.name) or "__MACOSX" in p.parts:
             notes.note("zip members that are not daily CSVs skipped")
             continue
         if len(p.parts) > 1:
@@ -459,6 +464,8 @@ def read_monthly_zip(raw: bytes, zip_name: str, notes: FormatNotes | None = None
         if len(data) > MAX_MEMBER_BYTES:
             raise TepcoParseError(f"zip member {name!r} is larger than declared (refused)")
         members.append(ZipMember(name=p.name, data=data))
+        if len(members) > MAX_MEMBERS:
+            raise TepcoParseError(f"zip has more than {MAX_MEMBERS} daily files")
     names = [m.name for m in members]
     if len(set(names)) != len(names):
         raise TepcoParseError("zip holds two members with the same daily file name")

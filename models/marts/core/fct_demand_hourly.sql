@@ -14,7 +14,7 @@
 -- `lookback_days` days), so a backfill of years or a value TEPCO revised a month later reaches it.
 {%- set reread_from = loaded_since_lower_bound(
     [ref('stg_tepco__demand_hourly'), ref('stg_tepco__demand_five_minute')],
-    'date_jst', 'loaded_at', var('lookback_days')) if is_incremental() else none %}
+    'date_jst', 'loaded_at', var('lookback_days'), columns=['is_demand_plausible']) if is_incremental() else none %}
 with
 
 demand as (

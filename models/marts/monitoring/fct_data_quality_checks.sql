@@ -18,8 +18,8 @@
 --   weather_forecast_completeness  hours with a temperature in the latest vintage, per point (16 × 24)
 --   copied_days_30d          days whose 24 hours equal, hour for hour, a day of the year before them
 --                            (a file re-published under another date)
---   set_aside_this_run       files and rows the ingestion of this run quarantined
---                            (raw.quarantine_events; warns on any)
+--   newly_set_aside_this_run files and rows the ingestion of this run quarantined that no earlier
+--                            run had (raw.quarantine_events.is_new; warns on any)
 {% set as_of = run_as_of_date() %}
 with
 
@@ -152,9 +152,10 @@ copied_days as (
 
 set_aside as (
     select
-        {{ dq_check('set_aside_this_run', 'count(*)', 0, 'null') }}
+        {{ dq_check('newly_set_aside_this_run', 'count(*)', 0, 'null') }}
     from {{ ref('stg_pipeline__quarantine_events') }}
     where run_id = '{{ pipeline_run_id() }}'
+        and is_new
 ),
 
 checks as (

@@ -2,7 +2,7 @@
 -- block), with the reason.
 with
 
-source as (
+events as (
     select * from {{ source('pipeline', 'quarantine_events') }}
 ),
 
@@ -10,7 +10,7 @@ renamed as (
     select
         ---------- ids
         run_id,
-        source as source_name,
+        source_name,
         file_name,
         line_number,
         ---------- what and why
@@ -18,10 +18,11 @@ renamed as (
         reason,
         line_text,
         stored_path,
+        is_new,
         ---------- provenance
         run_command,
         quarantined_at
-    from source
+    from events
 )
 
 select * from renamed
