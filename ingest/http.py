@@ -92,7 +92,7 @@ def unreachable_reason(exc: BaseException) -> str | None:
         return "connection refused"
     if "No route to host" in text or "Network is unreachable" in text:
         return "no route to the host"
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or "ConnectTimeout" in text:
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, TimeoutError)) or "ConnectTimeout" in text:
         return "no answer to the connect (packets dropped?)"
     return None
 
@@ -158,14 +158,8 @@ class HttpClient:
                 try:
                     socket.create_connection((hostname, port), timeout=self.settings.connect_timeout_s).close()
                     return netloc, None
-                except socket.gaierror:
-                    reason = "the name does not resolve"
-                except ConnectionRefusedError:
-                    reason = "connection refused"
-                except TimeoutError:
-                    reason = "no answer to the connect (packets dropped?)"
-                except OSError as exc:
-                    reason = f"no route to the host ({exc.strerror or exc})"
+                except OSError as exc:  # DNS, refused, no route, connect timeout: worded as for a request
+                    reason = unreachable_reason(exc) or f"no route to the host ({exc.strerror or exc})"
             return netloc, reason
 
         if not targets:

@@ -192,7 +192,7 @@ def _float(value: object, default: float | None) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
 
 
-def _parse_point(fetcher: Fetcher, req: Request, body: bytes | None, point: Point, settings: Settings,
+def _parse_point(req: Request, body: bytes | None, point: Point, settings: Settings,
                  report: RunReport) -> pd.DataFrame | None:
     """One point's answer, parsed; an unreadable one costs that point only (quarantined, reported)."""
     if body is None:
@@ -221,7 +221,7 @@ def fetch_forecast(
     ]
     frames = []
     for p, req, body in zip(points, reqs, fetcher.get_many(reqs)):
-        df = _parse_point(fetcher, req, body, p, settings, report)
+        df = _parse_point(req, body, p, settings, report)
         if df is None:
             continue
         df["issued_at"] = issued_at
@@ -260,7 +260,7 @@ def fetch_archive(
     ]
     frames = []
     for (p, lo, hi), req, body in zip(jobs, reqs, fetcher.get_many(reqs)):
-        df = _parse_point(fetcher, req, body, p, settings, report)
+        df = _parse_point(req, body, p, settings, report)
         if df is None:
             continue
         empty = df[WEATHER_VARIABLES].isna().all(axis=1)
