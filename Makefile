@@ -11,8 +11,14 @@ setup:  ## create/refresh .venv from pyproject.toml
 daily:  ## run the daily job on DuckDB (real upstreams)
 	./run_daily.sh
 
-test:  ## the whole test suite (what CI runs)
+test:  ## the whole test suite (what CI runs): linters, pytest, the BigQuery loop
 	bash scripts/test.sh
+
+test-fast:  ## the fast tier (parsers, formats, loader, CLI, architecture; no warehouse builds)
+	bash scripts/test.sh --fast
+
+lint:  ## ruff check + ruff format --check + sqlfluff (scripts/lint.sh; `scripts/lint.sh --fix` fixes Python)
+	bash scripts/lint.sh
 
 demo:  ## offline demo: synthetic upstream + simulator + the daily job
 	bash scripts/demo.sh
@@ -36,7 +42,7 @@ bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simu
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
 
 dashboard:  ## write data/dashboard/index.html from the marts (self-contained, opens offline)
-	bash scripts/bootstrap.sh && .venv/bin/python -m ml report
+	bash scripts/bootstrap.sh && .venv/bin/python -m dashboard
 
 doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 	bash scripts/bootstrap.sh && .venv/bin/python -m ingest check
@@ -44,4 +50,4 @@ doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-first-run bench-scale bench-warehouse clean
+.PHONY: help setup daily test test-fast lint demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-first-run bench-scale bench-warehouse clean

@@ -7,15 +7,7 @@
 #   ./run_daily.sh [--as-of YYYY-MM-DD] [--target dev|prod] [--skip-ingest] [--skip-forecast]
 #                  [--docs] [--help]
 #
-# Exit codes (one per failing stage; dbt's own 1/2 are added where they say more):
-#   0  every stage succeeded            2  bad arguments (also an --as-of after today against a live upstream)
-#   10 another run holds the lock       11 environment setup failed
-#   21 ingest loaded only part (an upstream kept failing, or files/rows were set aside; later stages ran)
-#   22 ingest loaded nothing or could not write the warehouse (later stages skipped)
-#   30 dbt source freshness: a source is stale (the build still ran; see the log)
-#   41 dbt build: a model or test failed  42 dbt build: dbt itself errored
-#   50 forecast failed                   61/62 accuracy marts failed (dbt 1/2)
-#   71/72 dbt docs generate failed       (report: a run log that cannot be loaded is a warning)
+# Exit codes: one per failing stage (core/exit_codes.py, printed below by --help).
 # Every stage appends a record (run id, stage, status, times, rows, exit code, error, as-of date,
 # git revision) to <data dir>/run_log/pending.jsonl; the records are merged into raw.pipeline_runs
 # as soon as the warehouse can be written (a run that cannot write keeps them for the next one).
@@ -37,7 +29,8 @@ while [ $# -gt 0 ]; do
     --skip-ingest) SKIP_INGEST=1; shift ;;
     --skip-forecast) SKIP_FORECAST=1; shift ;;
     --docs) DOCS=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+               echo; echo "Exit codes:"; python3 "$(dirname "$0")/core/exit_codes.py" daily; exit 0 ;;
     *) echo "run_daily.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,7 +49,7 @@ case "$ENERGY_TARGET" in dev|prod|bq_emu) ;; *) echo "run_daily.sh: --target mus
 
 export ENERGY_DATA_DIR="$(realpath -m "${ENERGY_DATA_DIR:-$ROOT/data}")"
 export ENERGY_DUCKDB_PATH="$(realpath -m "${ENERGY_DUCKDB_PATH:-$ENERGY_DATA_DIR/warehouse.duckdb}")"
-export DO_NOT_TRACK=1 RUNTIME__DLTHUB_TELEMETRY=false
+
 LOG_DIR="$(realpath -m "${ENERGY_LOG_DIR:-$ENERGY_DATA_DIR/logs}")"
 if ! mkdir -p "$ENERGY_DATA_DIR" "$LOG_DIR" 2>/dev/null || ! [ -w "$ENERGY_DATA_DIR" ]; then
   echo "run_daily.sh: cannot write $ENERGY_DATA_DIR or $LOG_DIR (check permissions / ENERGY_DATA_DIR)" >&2
@@ -103,12 +96,13 @@ record() {
 }
 
 CURRENT_STAGE="setup"
-# the stage an exit code belongs to (the stages themselves run in python -m pipeline daily)
+# the stage an exit code belongs to (core/exit_codes.py; the stages themselves run in python -m pipeline daily)
 stage_of() {
-  case "$1" in
-    11) echo setup ;; 21|22) echo ingest ;; 30) echo freshness ;; 41|42) echo build ;; 50) echo forecast ;;
-    61|62) echo accuracy ;; 71|72) echo docs ;; 80) echo report ;;
-    *) if [ "$1" -gt 128 ]; then echo "$CURRENT_STAGE (killed by signal $(( $1 - 128 )))"; else echo "$CURRENT_STAGE"; fi ;;
+  local stage; stage="$(python3 "$ROOT/core/exit_codes.py" --stage-of "$1" 2>/dev/null || true)"
+  case "$stage" in
+    "") echo "$CURRENT_STAGE" ;;
+    killed*) echo "$CURRENT_STAGE ($stage)" ;;
+    *) echo "$stage" ;;
   esac
 }
 on_exit() {

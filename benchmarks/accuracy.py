@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.simulator import SimulatorServer
+from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
 ISSUES = [date(2024, 1, 1) + timedelta(days=7 * k) for k in range(52)]
@@ -49,25 +49,26 @@ def run(cmd: list[str], env: dict[str, str], what: str) -> float:
 def land_noisy_vintages(sim: SimulatorServer, seed: int, env: dict[str, str]) -> None:
     """The real ingestion code, one forecast vintage per issue date, loaded in one dlt run."""
     os.environ.update(env)
+    import pandas as pd
+
+    from core.load import load
+    from core.settings import Settings
+    from core.time import issue_time, utc_now
+    from core.warehouse import make_pipeline
     from ingest import open_meteo
-    from ingest.commands import issue_time
-    from ingest.config import Settings
-    from ingest.http import HttpClient
-    from ingest.load import load_tables
+    from ingest.http import Fetcher, HttpClient
     from ingest.report import RunReport
-    from ingest.tables import utc_now
-    from ingest.warehouse import make_pipeline
 
     settings, report = Settings(), RunReport(command="bench vintages")
-    client, points, frames = HttpClient(settings.http), open_meteo.load_points(), []
+    fetcher = Fetcher(HttpClient(settings.http), report, settings.quarantine_dir, settings.http.workers)
+    points, frames = open_meteo.load_points(), []
     sim.noise_seed = seed
     for d in ISSUES:
         sim.as_of = d
-        frames.append(open_meteo.fetch_forecast(client, settings, points, issue_time(d), report))
+        frames.append(open_meteo.fetch_forecast(fetcher, settings, points, issue_time(d), report))
     sim.noise_seed, sim.as_of = None, date(2025, 1, 1)
-    import pandas as pd
-    tables = open_meteo.to_raw_tables(pd.DataFrame(), pd.concat(frames, ignore_index=True), utc_now())
-    load_tables(make_pipeline(settings), [t for t in tables if t.name == "open_meteo_forecast"], report)
+    load(make_pipeline(settings), [open_meteo.open_meteo_forecast(pd.concat(frames, ignore_index=True), utc_now())],
+         report)
     if report.errors:
         sys.exit("vintages failed: " + "; ".join(report.errors))
 
@@ -125,8 +126,7 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-accuracy-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "warehouse.duckdb"
-    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DO_NOT_TRACK": "1",
-           "RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_LOG_PATH": str(work / "dbt_logs")}
+    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DBT_LOG_PATH": str(work / "dbt_logs")}
     if not (REPO / "profiles.yml").exists():
         shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
     dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.config import Settings
+from core.settings import Settings
 from ml import io
 from ml.features import build_features, build_grid
 from ml.model import predict

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.simulator import SimulatorServer
+from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,8 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _env(data: Path, sim: SimulatorServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
     env.update(sim.env())
-    env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-                "RUNTIME__DLTHUB_TELEMETRY": "false"})
+    env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb")})
     env.update(extra)
     return env
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.simulator import SimulatorServer
+from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,8 +52,7 @@ def main() -> None:
     ap.add_argument("--keep", default=None, help="keep the warehouse in this folder")
     args = ap.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-ingest-"))
-    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-           "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(work / "warehouse.duckdb")}
     py = sys.executable
     with SimulatorServer(args.data, "2025-01-01") as sim:
         env.update(sim.env())

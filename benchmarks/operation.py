@@ -7,6 +7,10 @@ After a backfill up to the day before --start, one simulator is re-pointed to ea
 time, the median and maximum, and checks that rpt_pipeline_runs holds every stage of every run
 and rpt_forecast_accuracy_by_horizon the daily runs. Then re-runs one day and compares every
 business mart (checksums), and starts two runs at once (one must be refused).
+
+To show a refactor kept behaviour, keep the work folder and checksum its raw tables and marts:
+    python -m benchmarks.operation --keep DIR && python -m benchmarks.table_checksums DIR/warehouse.duckdb --json A.json
+then the same on the other revision with `--compare A.json`.
 """
 
 from __future__ import annotations
@@ -23,11 +27,10 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.simulator import SimulatorServer
+from benchmarks.table_checksums import MARTS
+from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
-MARTS = ["fct_demand_hourly", "fct_features_hourly", "fct_forecasts", "fct_forecast_errors",
-         "rpt_forecast_accuracy_by_horizon", "rpt_forecast_accuracy_daily", "dim_calendar", "fct_weather_area_hourly"]
 
 
 def checksums(db: Path) -> dict[str, tuple]:
@@ -46,7 +49,7 @@ def main() -> None:
     start = date.fromisoformat(args.start)
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-operation-"))
     db = work / "warehouse.duckdb"
-    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db)}
     with SimulatorServer(args.data, start, noise_seed=7) as sim:
         env.update(sim.env())
         if not db.exists():
@@ -95,7 +98,7 @@ def main() -> None:
         # the dashboard the last run refreshed
         page = work / "dashboard" / "index.html"
         if page.exists():
-            from ml.browser import check_page, chromium
+            from dashboard.browser import check_page, chromium
 
             print(f"dashboard: {page} ({page.stat().st_size / 1024:.0f} KiB)")
             if chromium():

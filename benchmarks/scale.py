@@ -35,7 +35,7 @@ PROJECT_FILES = ["dbt_project.yml", "models", "macros", "seeds", "tests/dbt", "a
 
 def build(project: Path, db: Path, areas: list[str], target_dir: Path) -> tuple[float, float, str]:
     """`dbt build --full-refresh --exclude test_type:unit` in a child process: (seconds, peak RSS MiB, tail)."""
-    env = {**os.environ, "ENERGY_DUCKDB_PATH": str(db), "ENERGY_TARGET": "dev", "DO_NOT_TRACK": "1",
+    env = {**os.environ, "ENERGY_DUCKDB_PATH": str(db), "ENERGY_TARGET": "dev",
            "DBT_LOG_PATH": str(target_dir / "logs")}
     vars_ = "{areas: [" + ", ".join(f"'{a}'" for a in areas) + "]}"
     cmd = ["/usr/bin/time", "-f", "MAXRSS_KIB %M", str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors",
@@ -107,15 +107,14 @@ def main() -> None:
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     one = work / "one_area.duckdb"
     if not one.exists():
-        from ingest.simulator import SimulatorServer
-        from ingest.simulator.generate import generate
+        from simulator import SimulatorServer
+        from simulator.generate import generate
 
         upstream = work / "upstream"
         t0 = time.perf_counter()
         generate(upstream, start, end + timedelta(days=20), seed=42)
         print(f"generated {start} … {end} in {time.perf_counter() - t0:.0f} s", flush=True)
-        env = {**os.environ, "ENERGY_DATA_DIR": str(work / "data"), "ENERGY_DUCKDB_PATH": str(one),
-               "RUNTIME__DLTHUB_TELEMETRY": "false", "ENERGY_ARCHIVE": "0"}
+        env = {**os.environ, "ENERGY_DATA_DIR": str(work / "data"), "ENERGY_DUCKDB_PATH": str(one), "ENERGY_ARCHIVE": "0"}
         with SimulatorServer(upstream, end + timedelta(days=1)) as sim:
             env.update(sim.env())
             t0 = time.perf_counter()

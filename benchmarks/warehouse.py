@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.simulator import SimulatorServer
+from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,8 +44,7 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-dbt-"))
     db = work / "warehouse.duckdb"
     target = work / "target"
-    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DO_NOT_TRACK": "1",
-           "RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_LOG_PATH": str(work / "dbt_logs")}
+    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DBT_LOG_PATH": str(work / "dbt_logs")}
     if not (REPO / "profiles.yml").exists():
         shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
     dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
-from ingest.config import Settings
+from core import settings as config
+from core.settings import Settings
 from ingest.http import Fetched, HttpClient, NotPublished
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -145,10 +145,11 @@ class GcsStore:
 
 
 def store_from_env(settings: Settings) -> Store:
-    url = os.environ.get("ENERGY_ARCHIVE_URL", "").strip()
+    url = config.archive_url()
     if url:
         return GcsStore(url)
-    return LocalStore(Path(os.environ.get("ENERGY_ARCHIVE_DIR", str(settings.data_dir / "archive"))).resolve())
+    folder = config.archive_dir() if config.is_set("ENERGY_ARCHIVE_DIR") else settings.data_dir / "archive"
+    return LocalStore(folder.resolve())
 
 
 def archive_name(url: str, params: dict[str, Any] | None = None) -> str:
@@ -170,7 +171,7 @@ class Archive:
 
     def __init__(self, store: Store, today: date | None = None) -> None:
         self.store = store
-        self.today = (today or datetime.now(timezone.utc).date()).isoformat()
+        self.today = (today or datetime.now(UTC).date()).isoformat()
         self.written = 0
         self.unchanged = 0
 
@@ -250,11 +251,11 @@ class ArchiveClient:
 
 def enabled() -> bool:
     """Archiving is on unless ENERGY_ARCHIVE=0."""
-    return os.environ.get("ENERGY_ARCHIVE", "1").strip().lower() not in ("0", "false", "no", "off")
+    return config.archive_enabled()
 
 
 def retention_days() -> int:
-    return int(os.environ.get("ENERGY_ARCHIVE_RETENTION_DAYS", "0") or 0)
+    return config.archive_retention_days()
 
 
 def client_for(settings: Settings) -> tuple[HttpClient | ArchivingClient, Archive | None]:

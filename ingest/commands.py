@@ -7,45 +7,28 @@ is lost because something else failed.
 
 from __future__ import annotations
 
-import os
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
+from dlt.extract import DltResource, DltSource
 
+from core import runlog
+from core import settings as config
+from core.load import load
+from core.outputs import ml_forecasts, pipeline_runs
+from core.settings import Settings
+from core.time import JST, issue_time, today_jst, utc_now
+from core.warehouse import make_pipeline, read_df
 from ingest import archive as raw_archive
-from ingest import calendar as jp_calendar
-from ingest import jma, open_meteo, runlog, tepco
-from ingest.config import Settings
+from ingest import jma as jma_source
+from ingest.calendar import jp_holidays
 from ingest.http import Fetcher
-from ingest.load import RawTable, load_tables
-from ingest.quarantine import events_frame
+from ingest.jma import jma
+from ingest.open_meteo import PAST_DAYS, open_meteo, year_chunks
+from ingest.quarantine import recorded_events
 from ingest.report import RunReport, progress
-from ingest.tables import (
-    JMA_HOURLY_TEMPERATURE,
-    JMA_HOURLY_TEMPERATURE_KEY,
-    ML_FORECASTS,
-    ML_FORECASTS_KEY,
-    PIPELINE_RUNS,
-    PIPELINE_RUNS_KEY,
-    QUARANTINE_EVENTS,
-    QUARANTINE_EVENTS_KEY,
-    table_from_frame,
-)
-from ingest.warehouse import make_pipeline, read_df
-
-JST = timezone(timedelta(hours=9))
-#: The daily job runs at 04:00 JST; a forecast fetched by a replayed day is stamped with that time.
-ISSUE_HOUR_JST = 4
-
-
-def today_jst() -> date:
-    return datetime.now(JST).date()
-
-
-def issue_time(as_of: date) -> datetime:
-    """04:00 JST on the as-of date, as a UTC instant."""
-    return datetime(as_of.year, as_of.month, as_of.day, ISSUE_HOUR_JST, tzinfo=JST).astimezone(timezone.utc)
+from ingest.tepco import tepco, tepco_hourly
 
 
 def forecast_issued_at(as_of: date | None, now: datetime | None = None) -> datetime | None:
@@ -57,28 +40,19 @@ def forecast_issued_at(as_of: date | None, now: datetime | None = None) -> datet
     forecast as of that day: a live upstream only knows today's forecast, and
     storing it under a past issue time would leak the future into backtests.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if as_of is None:
         return now.replace(minute=0, second=0, microsecond=0)
-    if as_of >= now.astimezone(JST).date() or os.environ.get("ENERGY_SIMULATOR_URL"):
+    if as_of >= now.astimezone(JST).date() or config.simulated():
         return issue_time(as_of)
     return None
 
 
-def empty_owned_tables() -> list[RawTable]:
-    """Raw tables that dbt reads but this run may not fill (ML forecasts, optional JMA history),
-    created empty if missing so every dbt source exists from the first run on."""
-    return [
-        RawTable("ml_forecasts", ML_FORECASTS.empty_table(), ML_FORECASTS_KEY, "target_hour_start_at"),
-        RawTable("jma_hourly_temperature", JMA_HOURLY_TEMPERATURE.empty_table(), JMA_HOURLY_TEMPERATURE_KEY,
-                 "valid_at"),
-        RawTable("pipeline_runs", PIPELINE_RUNS.empty_table(), PIPELINE_RUNS_KEY, "started_at"),
-    ]
-
-
-def missing_owned_tables(tables: list[RawTable]) -> list[RawTable]:
-    have = {t.name for t in tables}
-    return [t for t in empty_owned_tables() if t.name not in have]
+def own_tables(pending_runs: DltResource | None = None) -> list[DltResource]:
+    """Raw tables dbt reads that this run may not fill (the ML forecasts, the run log), created empty
+    if missing so every dbt source exists from the first run on; the run log's pending records
+    (a failed earlier run could not load them) are loaded with them."""
+    return [ml_forecasts(), pending_runs if pending_runs is not None else pipeline_runs()]
 
 
 class LiveDateError(ValueError):
@@ -88,9 +62,9 @@ class LiveDateError(ValueError):
 def check_as_of(as_of: date | None, now: datetime | None = None) -> None:
     """Refuse an as-of date after today (JST) against a live upstream: it would store a forecast
     vintage "issued" in the future. The simulator serves any day, so replays stay possible there."""
-    if as_of is None or os.environ.get("ENERGY_SIMULATOR_URL"):
+    if as_of is None or config.simulated():
         return
-    today = (now or datetime.now(timezone.utc)).astimezone(JST).date()
+    today = (now or datetime.now(UTC)).astimezone(JST).date()
     if as_of > today:
         raise LiveDateError(f"--as-of {as_of} is after today ({today} JST): a live upstream cannot serve it "
                             "(use the simulator for replays)")
@@ -98,8 +72,8 @@ def check_as_of(as_of: date | None, now: datetime | None = None) -> None:
 
 def upstream_urls(settings: Settings) -> list[str]:
     urls = [settings.tepco_base_url, settings.open_meteo_archive_url, settings.open_meteo_forecast_url]
-    if jma.base_url():
-        urls.append(jma.base_url())
+    if jma_source.base_url():
+        urls.append(jma_source.base_url())
     return urls
 
 
@@ -124,69 +98,39 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
     day = as_of or today_jst()
     report = RunReport(command=f"daily --as-of {day.isoformat()}")
     fetcher, archive = fetcher_for(settings, report)
-    loaded_at = tepco.now_utc()
+    loaded_at = utc_now()
     down = preflight(fetcher, settings)
     if bootstrap and settings.bootstrap:
         if down:  # a year landed without its weather would count as present: wait for every upstream
             progress("bootstrap postponed: an upstream is unreachable (the next run backfills what is missing)")
         else:
             run_bootstrap(settings, day, report, fetcher.client)
-    points = open_meteo.load_points()
     last_complete = day - timedelta(days=1)
     window_start = day - timedelta(days=5)
-
-    progress(f"daily {day}: TEPCO months covering {window_start} … {last_complete}")
-    batch = tepco.fetch_monthly(fetcher, settings, window_start.replace(day=1), last_complete, report)
-    tables: list[RawTable] = tepco.to_raw_tables(batch, loaded_at)
-
-    progress(f"daily {day}: Open-Meteo observed {day - timedelta(days=10)} … {last_complete}")
-    observed = open_meteo.fetch_archive(
-        fetcher, settings, points, day - timedelta(days=open_meteo.PAST_DAYS), last_complete, report
-    )
     issued_at = forecast_issued_at(as_of)
     if issued_at is None:
         report.errors.append(
             f"forecast not fetched: --as-of {day} is in the past and the upstream is live "
             "(its forecast is today's, not that day's); use the simulator for replays"
         )
-        forecast = pd.DataFrame()
-    else:
-        progress(f"daily {day}: Open-Meteo forecast issued {issued_at:%Y-%m-%d %H:%M} UTC")
-        forecast = open_meteo.fetch_forecast(fetcher, settings, points, issued_at, report)
-    tables += open_meteo.to_raw_tables(observed, forecast, loaded_at)
-    tables += jp_calendar.to_raw_tables(day.year + 2, loaded_at)
-    pending = runlog.pending_table(settings)  # run-log records a failed earlier run could not load
-    if pending is not None:
-        tables.append(pending)
-    tables.append(quarantine_table(settings, report, loaded_at))
-    tables += missing_owned_tables(tables)
+    progress(f"daily {day}: TEPCO months covering {window_start} … {last_complete}; Open-Meteo observed "
+             f"{day - timedelta(days=PAST_DAYS)} … {last_complete} and the forecast")
+    sources: list[DltSource | DltResource] = [
+        tepco(fetcher, settings, window_start.replace(day=1), last_complete, report, loaded_at),
+        open_meteo(fetcher, settings, report, loaded_at, observed=(day - timedelta(days=PAST_DAYS), last_complete),
+                   issued_at=issued_at),
+        jma(fetcher, settings, report, loaded_at),
+        jp_holidays(day.year + 2, loaded_at),
+    ]
+    pending, n_pending = runlog.pending(settings)  # run-log records a failed earlier run could not load
+    sources += own_tables(pending)
+    sources.append(recorded_events(settings, report, loaded_at))  # last: what the fetches above set aside
 
-    load_tables(make_pipeline(settings), tables, report)
+    load(make_pipeline(settings), sources, report)
     if pending is not None:
-        runlog.clear_spool(settings, pending.data.num_rows)
+        runlog.clear_spool(settings, n_pending)
     report.notes.append(raw_archive.finish(archive))
     return report
-
-
-def quarantine_table(settings: Settings, report: RunReport, loaded_at: datetime) -> RawTable:
-    """What this run set aside and has not recorded yet, as rows of `raw.quarantine_events` (an empty
-    batch still creates the table). Each entry is first compared with what earlier runs recorded:
-    a bad row of the current month is met again by every run until the month ends, and is reported
-    each time but alerted (exit 1) only the first time."""
-    entries = [q for q in report.quarantined if not q.recorded]
-    if entries:
-        try:
-            seen = read_df(make_pipeline(settings), "select distinct source_name, file_name, line_number, reason "
-                           "from {table} where run_id <> %s", table="quarantine_events", params=(report.run_id,))
-        except Exception:  # noqa: BLE001 - no table yet (first run): nothing seen before
-            seen = pd.DataFrame(columns=["source_name", "file_name", "line_number", "reason"])
-        before = {(r.source_name, r.file_name, int(r.line_number), r.reason) for r in seen.itertuples()}
-        for q in entries:
-            q.seen_before = (q.source, q.name, q.line, q.reason) in before
-            q.recorded = True
-    frame = events_frame(report, loaded_at, entries)
-    return RawTable("quarantine_events", table_from_frame(frame, QUARANTINE_EVENTS), QUARANTINE_EVENTS_KEY,
-                    "line_number")
 
 
 def run_backfill(settings: Settings, start: date, end: date, weather: bool = True, from_archive: bool = False,
@@ -208,23 +152,17 @@ def run_backfill(settings: Settings, start: date, end: date, weather: bool = Tru
     fetcher, archive = fetcher_for(settings, report, client)
     if not from_archive and client is None:  # a bootstrap's years share the day's client, already probed
         preflight(fetcher, settings)
-    loaded_at = tepco.now_utc()
-    progress(f"backfill {start} … {end}: TEPCO yearly juyo files")
-    batch = tepco.fetch_juyo(fetcher, settings, start, end, report)
-    progress(f"backfill {start} … {end}: TEPCO monthly zips")
-    tepco.fetch_monthly(fetcher, settings, start, end, report, batch)
-    tables = tepco.to_raw_tables(batch, loaded_at)
-    if weather:
-        progress(f"backfill {start} … {end}: Open-Meteo archive")
-        observed = open_meteo.fetch_archive(fetcher, settings, open_meteo.load_points(), start, end, report)
-        tables += open_meteo.to_raw_tables(observed, pd.DataFrame(), loaded_at)
-        if jma.configured():
-            progress(f"backfill {start} … {end}: JMA station temperature (history)")
-            tables += jma.to_raw_tables(jma.fetch(fetcher, settings, start, end, report), loaded_at)
-    tables += jp_calendar.to_raw_tables(max(end.year, today_jst().year) + 2, loaded_at)
-    tables.append(quarantine_table(settings, report, loaded_at))
-    tables += missing_owned_tables(tables)
-    load_tables(make_pipeline(settings), tables, report)
+    loaded_at = utc_now()
+    progress(f"backfill {start} … {end}: TEPCO yearly juyo files and monthly zips" + (", weather" if weather else ""))
+    sources: list[DltSource | DltResource] = [
+        tepco(fetcher, settings, start, end, report, loaded_at, yearly=True),
+        open_meteo(fetcher, settings, report, loaded_at, observed=(start, end) if weather else None),
+        jma(fetcher, settings, report, loaded_at, days=(start, end) if weather else None),
+        jp_holidays(max(end.year, today_jst().year) + 2, loaded_at),
+        *own_tables(),
+        recorded_events(settings, report, loaded_at),  # last: what the fetches above set aside
+    ]
+    load(make_pipeline(settings), sources, report)
     report.notes.append(raw_archive.finish(archive))
     return report
 
@@ -240,8 +178,8 @@ def days_with_demand(settings: Settings) -> set[date]:
     """JST dates holding at least 20 hours of actual demand in `raw.tepco_hourly` (any source kind)."""
     try:
         df = read_df(make_pipeline(settings), "select date_jst, count(distinct hour_jst) as n_hours from {table} "
-                     "where demand_man_kw is not null group by date_jst", table="tepco_hourly")
-    except Exception as exc:  # noqa: BLE001 - no table yet (empty warehouse): nothing is present
+                     "where demand_man_kw is not null group by date_jst", table=tepco_hourly.name)
+    except Exception as exc:
         if "not exist" in str(exc) or "not found" in str(exc).lower() or "undefined" in type(exc).__name__.lower():
             return set()
         raise
@@ -258,7 +196,7 @@ def missing_history(settings: Settings, day: date, start: date | None = None) ->
         return []
     have = days_with_demand(settings)
     chunks = []
-    for lo, hi in open_meteo.year_chunks(start, end):
+    for lo, hi in year_chunks(start, end):
         expected = (hi - lo).days + 1
         present = sum(1 for d in have if lo <= d <= hi)
         if expected - present > BOOTSTRAP_SLACK_DAYS:
@@ -286,7 +224,7 @@ def run_bootstrap(settings: Settings, day: date, report: RunReport, client: obje
         report.merge(part)
         elapsed = time.perf_counter() - t0
         left = elapsed / i * (len(chunks) - i)
-        hours = part.rows_loaded.get("tepco_hourly", 0)
+        hours = part.rows_loaded.get(tepco_hourly.name, 0)
         progress(f"bootstrap {i}/{len(chunks)}: {lo} … {hi} loaded ({hours} new demand rows); "
                  f"{elapsed:.0f} s elapsed, about {left:.0f} s left")
         if part.errors:  # the year's demand counts as present from now on: say what to re-run

@@ -7,18 +7,19 @@ raw-file archive (writable, or its bucket reachable).
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import requests
 
-from ingest.config import REPO_ROOT, Settings
+from core import settings as config
+from core.settings import REPO_ROOT, Settings
+from core.time import JST
 
 MIN_FREE_GB = 2.0
 
@@ -67,7 +68,7 @@ def check_credentials(settings: Settings) -> list[Check]:
             else:
                 out.append(Check(f"secrets file {path.name}", "ok", "present, not world-readable"))
     if settings.target == "prod":
-        key = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+        key = config.get("GOOGLE_APPLICATION_CREDENTIALS")
         if not key:
             out.append(Check("BigQuery credentials", "fail", "GOOGLE_APPLICATION_CREDENTIALS is not set",
                              "point it at a service-account key file (outside the repository) in .env"))
@@ -82,7 +83,7 @@ def check_credentials(settings: Settings) -> list[Check]:
 
 def check_warehouse(settings: Settings) -> list[Check]:
     dbt = Path(sys.executable).with_name("dbt")
-    env = {**os.environ, "ENERGY_DUCKDB_PATH": str(settings.duckdb_path)}
+    env = config.child_env(ENERGY_DUCKDB_PATH=str(settings.duckdb_path))
     proc = subprocess.run([str(dbt), "debug", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT),
                            "--target", settings.target], capture_output=True, text=True, env=env, timeout=120)
     if proc.returncode == 0:
@@ -95,7 +96,7 @@ def check_warehouse(settings: Settings) -> list[Check]:
 def check_upstreams(settings: Settings) -> list[Check]:
     out = []
     headers = {"User-Agent": settings.http.user_agent}
-    month = datetime.now(timezone(timedelta(hours=9))).strftime("%Y%m")
+    month = datetime.now(JST).strftime("%Y%m")
     probes = [
         ("TEPCO", f"{settings.tepco_base_url}/{month}_power_usage.zip", None),
         ("Open-Meteo forecast", settings.open_meteo_forecast_url,
@@ -140,7 +141,7 @@ def check_archive(settings: Settings) -> list[Check]:
             where = str(store.root)
         else:
             store.dates()
-            where = os.environ.get("ENERGY_ARCHIVE_URL", "")
+            where = config.archive_url()
     except Exception as exc:  # noqa: BLE001 - report any failure to reach or write the archive
         return [Check("raw-file archive", "fail", f"{type(exc).__name__}: {str(exc)[:120]}",
                       "fix ENERGY_ARCHIVE_DIR / ENERGY_ARCHIVE_URL and its permissions")]

@@ -36,7 +36,7 @@ import requests
 from dlt.sources.helpers.requests import Client
 from requests.exceptions import ChunkedEncodingError, ReadTimeout
 
-from ingest.config import HttpSettings
+from core.settings import HttpSettings
 
 log = logging.getLogger(__name__)
 

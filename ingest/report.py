@@ -6,12 +6,14 @@ was not yet published and every upstream error ends up here and in the summary.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
+from core import settings as config
+from core.exit_codes import INGEST_NOTHING, INGEST_OK, INGEST_PARTIAL
 
 
 @dataclass
@@ -36,14 +38,14 @@ class Quarantined:
 
 def _run_id() -> str:
     """The run id events are recorded under: run_daily.sh's, or one for this command."""
-    return os.environ.get("ENERGY_RUN_ID", "").strip() or f"ingest-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+    return config.run_id() or f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
 
 
 @dataclass
 class RunReport:
     command: str
     run_id: str = field(default_factory=_run_id)
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     rows_fetched: dict[str, int] = field(default_factory=dict)
     rows_loaded: dict[str, int] = field(default_factory=dict)
     null_counts: dict[str, int] = field(default_factory=dict)
@@ -58,7 +60,7 @@ class RunReport:
     unreachable: dict[str, str] = field(default_factory=dict)
     skipped_by_outage: int = 0  # requests not made because their host was down
 
-    def merge(self, other: "RunReport") -> None:
+    def merge(self, other: RunReport) -> None:
         """Add another run's outcome to this one (the bootstrap's years join the day's report)."""
         for table, n in other.rows_fetched.items():
             self.rows_fetched[table] = self.rows_fetched.get(table, 0) + n
@@ -110,6 +112,14 @@ class RunReport:
                 "(HTTPS_PROXY), or the TEPCO_BASE_URL / OPEN_METEO_*_URL settings; "
                 f"{self.skipped_by_outage} requests were not attempted")
 
+    def exit_code(self) -> int:
+        """0 loaded, 1 partial (an upstream kept failing or something was set aside), 2 nothing arrived."""
+        if self.nothing_loaded:
+            return INGEST_NOTHING
+        if self.errors or self.unreachable or self.newly_set_aside:
+            return INGEST_PARTIAL
+        return INGEST_OK
+
     def add_rows(self, table: str, n: int) -> None:
         self.rows_fetched[table] = self.rows_fetched.get(table, 0) + n
 
@@ -125,7 +135,7 @@ class RunReport:
 
     def summary(self) -> str:
         """A short human summary; stable wording so logs can be grepped."""
-        secs = (datetime.now(timezone.utc) - self.started_at).total_seconds()
+        secs = (datetime.now(UTC) - self.started_at).total_seconds()
         lines = [f"ingest {self.command}: {self.files_fetched} upstream files/responses in {secs:.1f} s"]
         for table in sorted(set(self.rows_fetched) | set(self.rows_loaded)):
             fetched = self.rows_fetched.get(table, 0)

@@ -24,6 +24,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.time import JST_NAME
+
 HOURS = 24
 HORIZON_DAYS = 16
 LEVEL_DAYS = 7
@@ -89,7 +91,7 @@ class DayGrid:
         for arr in weather.values():
             arr[i0:, :] = np.nan
         if values is not None and not values.empty:
-            local = values["valid_at"].dt.tz_convert("Asia/Tokyo")
+            local = values["valid_at"].dt.tz_convert(JST_NAME)
             di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(self.first_day)).dt.days).to_numpy()
             hi = local.dt.hour.to_numpy()
             ok = (di >= i0) & (di < len(self.days))

@@ -7,22 +7,14 @@ re-run of a run id replaces it and never duplicates).
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 
 import pandas as pd
 
-from ingest.config import Settings, known_area
-from ingest.load import RawTable, load_tables
-from ingest.report import RunReport
-from ingest.tables import ML_FORECASTS, ML_FORECASTS_KEY, table_from_frame
-from ingest.warehouse import make_pipeline, read_df
-
-MARTS_DATASET = os.environ.get("ENERGY_MARTS_DATASET", "analytics_marts")
-
-
-def _marts_pipeline(settings: Settings):  # noqa: ANN202 - dlt.Pipeline
-    return make_pipeline(settings, name="energy_ml_read", dataset=MARTS_DATASET)
+from core.load import LoadStats, load
+from core.outputs import ml_forecasts
+from core.settings import Settings, known_area
+from core.warehouse import Marts, make_pipeline, marts_pipeline, read_df
 
 
 def _ts(x: pd.Series) -> pd.Series:
@@ -34,12 +26,12 @@ def read_features(settings: Settings, area: str) -> pd.DataFrame:
     area = known_area(area)
     try:
         df = read_df(
-            _marts_pipeline(settings),
+            marts_pipeline(settings),
             "select * from {table} where area = %s",
-            table="fct_features_hourly",
+            table=Marts.FEATURES_HOURLY,
             params=(area,),
         )
-    except Exception as exc:  # noqa: BLE001 - each destination words "no such table" its own way
+    except Exception as exc:
         raise RuntimeError(f"cannot read fct_features_hourly ({type(exc).__name__}): run the ingestion and "
                            "`dbt build` first") from exc
     if df.empty:
@@ -54,12 +46,12 @@ def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd
     area = known_area(area)
     try:
         df = read_df(
-            _marts_pipeline(settings),
+            marts_pipeline(settings),
             "select * from {table} where area = %s and issue_date_jst = %s",
-            table="fct_forecast_weather_inputs",
+            table=Marts.FORECAST_WEATHER_INPUTS,
             params=(area, issue_date),
         )
-    except Exception as exc:  # noqa: BLE001 - the mart may not exist before the first dbt build
+    except Exception as exc:
         if "not exist" in str(exc) or "not found" in str(exc).lower():
             return pd.DataFrame()
         raise
@@ -69,15 +61,10 @@ def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd
     return df
 
 
-def write_forecasts(settings: Settings, frame: pd.DataFrame, created_at: datetime) -> RunReport:
+def write_forecasts(settings: Settings, frame: pd.DataFrame, created_at: datetime) -> LoadStats:
     """Merge forecasts into raw.ml_forecasts (key: run, area, model, target hour)."""
     df = frame.copy()
     df["created_at"] = created_at
-    for col in ("issued_at", "target_hour_start_at", "created_at"):
-        df[col] = _ts(df[col])
-    table = table_from_frame(df, ML_FORECASTS)
-    report = RunReport(command="ml write")
-    load_tables(make_pipeline(settings), [RawTable("ml_forecasts", table, ML_FORECASTS_KEY, "target_hour_start_at")],
-                report)
-    return report
-
+    stats = LoadStats()
+    load(make_pipeline(settings), [ml_forecasts(df)], stats)
+    return stats

@@ -79,7 +79,7 @@ def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(np.abs(pred - actual) / actual) * 100)
 
 
-def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:  # noqa: ANN001
+def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
     """Train on every target strictly before `issue` (so nothing from the issue date on is seen)."""
     t0 = time.perf_counter()
     i_d = grid.index(issue)

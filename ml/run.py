@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from core.time import JST_NAME, issue_time
 from ml.features import HORIZON_DAYS, DayGrid, build_features
 from ml.model import TrainedModel, load_usable, predict, recent_day1_mape, save, train
 
-JST = timezone(timedelta(hours=9))
-ISSUE_HOUR_JST = 4
 DRIFT_FACTOR = 2.0
-
-
-def issue_time(issue: date) -> datetime:
-    return datetime(issue.year, issue.month, issue.day, ISSUE_HOUR_JST, tzinfo=JST).astimezone(timezone.utc)
 
 
 @dataclass
@@ -38,7 +33,7 @@ class RunResult:
 
 
 def choose_model(grid: DayGrid, issue: date, models_dir: Path, retrain_days: int, force: bool,
-                 log=print) -> tuple[TrainedModel, bool, str]:  # noqa: ANN001
+                 log=print) -> tuple[TrainedModel, bool, str]:
     """Reuse a stored model when the policy allows; train (and store) one otherwise."""
     if not force:
         model = load_usable(models_dir, issue, retrain_days)
@@ -69,7 +64,7 @@ def forecast_issue(
     retrain_days: int = 7,
     force_retrain: bool = False,
     run_label: str | None = None,
-    log=print,  # noqa: ANN001
+    log=print,
 ) -> RunResult:
     """Forecast issue date 00:00 … day 16 23:00 JST.
 
@@ -89,7 +84,7 @@ def forecast_issue(
         issue_grid = grid.with_weather(issue, weather)
     frame = build_features(issue_grid, [issue])
     preds = predict(model, frame)
-    hours = pd.date_range(pd.Timestamp(issue).tz_localize("Asia/Tokyo"), periods=HORIZON_DAYS * 24, freq="h")
+    hours = pd.date_range(pd.Timestamp(issue).tz_localize(JST_NAME), periods=HORIZON_DAYS * 24, freq="h")
     label = run_label or ("daily" if run_kind == "daily" else f"backtest-{weather_source}")
     run_id = f"{label}-{area}-{issue.isoformat()}"
     rows = pd.DataFrame(

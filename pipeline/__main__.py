@@ -4,28 +4,27 @@
                              [--skip-ingest] [--skip-forecast] [--docs]
 
 Use `run_daily.sh` rather than this directly: it adds the lock, the log file and the alerts.
-Exit codes: see pipeline/daily.py (64 = bad arguments).
+Exit codes: core/exit_codes.py (`DAILY`; 64 = bad arguments).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from ingest.config import KNOWN_AREAS
+from core import settings as config
+from core.errors import parse_date
+from core.settings import KNOWN_AREAS
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ingest.__main__ import _date
-
     p = argparse.ArgumentParser(prog="python -m pipeline", description="the daily job's stages")
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("daily")
     d.add_argument("--run-id", required=True)
-    d.add_argument("--as-of", type=_date, default=None)
-    d.add_argument("--target", default=os.environ.get("ENERGY_TARGET", "dev"))
-    d.add_argument("--area", default=os.environ.get("ENERGY_AREA", "tokyo"), choices=KNOWN_AREAS,
+    d.add_argument("--as-of", type=parse_date, default=None)
+    d.add_argument("--target", default=config.target())
+    d.add_argument("--area", default=config.area(), choices=KNOWN_AREAS,
                    help="supply area (env ENERGY_AREA)")
     d.add_argument("--skip-ingest", action="store_true")
     d.add_argument("--skip-forecast", action="store_true")
@@ -36,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
         args = p.parse_args(argv)
     except SystemExit as exc:
         return 64 if exc.code else 0
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     from ingest.commands import LiveDateError, check_as_of
 
     try:

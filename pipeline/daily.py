@@ -1,47 +1,42 @@
 """The stages of the daily run, their run-log records and their exit codes.
 
-Stage order and exit codes (the contract `run_daily.sh --help` documents):
+The stages (in order) are the seed `seeds/pipeline_stages.csv` (`core.stages`); the exit codes are
+`core/exit_codes.py` (`DAILY`), which `run_daily.sh --help` prints. What dbt builds in each stage
+is a named selector in `selectors.yml`, so anyone can run the same selection by hand:
 
-    ingest     22 nothing loaded / warehouse not writable (later stages skipped)
-               21 partial: an upstream kept failing (later stages still run)
-    freshness  30 a source is stale (the build still runs)
-    build      41 a model or test failed, 42 dbt errored (later stages skipped)
-    forecast   50 failed
-    accuracy   61 / 62 (dbt 1 / 2)
-    docs       71 / 72 (only with --docs)
-    report     loads the run log and refreshes the local dashboard; a failure here is a warning
-               (the run log stays in the spool for the next run)
+    dbt source freshness --selector freshness      # stage freshness
+    dbt build --selector daily_build               # stage build
+    dbt build --selector accuracy                  # stage accuracy
 
-Every stage appends one record to the run-log spool before the next starts, so a run that is
-killed part-way still leaves the records of the stages it finished.
+A failed ingest (nothing loaded) or build skips the stages after it; a partial ingest, a stale
+source or a failed report are warnings. Every stage appends one record to the run-log spool before
+the next starts, so a run that is killed part-way still leaves the records of the stages it finished.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 
-from ingest import runlog
-from ingest.alerts import redact
-from ingest.config import Settings
+from core import runlog
+from core import settings as config
+from core.alerts import redact
+from core.exit_codes import daily_code
+from core.settings import Settings
+from core.time import today_jst
 
 REPO = Path(__file__).resolve().parents[1]
-#: sources whose freshness says something about upstream (the ML and run-log sources are our own
-#: output: empty on a first run, and their freshness shows in the monitoring marts instead)
-FRESHNESS_SELECT = ["source:tepco", "source:open_meteo", "source:calendar"]
-#: unit tests check SQL logic, not data: CI runs them (scripts/test.sh); the daily build skips them
-EXCLUDE_UNIT = ["--exclude", "test_type:unit"]
-JST = timezone(timedelta(hours=9))
+#: dbt selectors (selectors.yml) the stages build
+SELECTOR = {"freshness": "freshness", "build": "daily_build", "accuracy": "accuracy"}
 
 
 def log(msg: str) -> None:
-    print(f"[{datetime.now(timezone.utc):%H:%M:%S}] {msg}", flush=True)
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
 
 
 @dataclass
@@ -76,7 +71,7 @@ class DailyRun:
 
     # -- bookkeeping --------------------------------------------------------------------------
     def record(self, stage: str, started: datetime, result: StageResult) -> None:
-        finished = datetime.now(timezone.utc)
+        finished = datetime.now(UTC)
         rec = {
             "run_id": self.options.run_id, "stage": stage, "status": result.status,
             "started_at": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -93,13 +88,13 @@ class DailyRun:
             log(f"WARN cannot append to the run-log spool ({exc})")
 
     def stage(self, name: str, body: Callable[[], StageResult], label: str = "") -> StageResult:
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         t0 = time.perf_counter()
         log(f"stage {name}: {label or name}")
         try:
             result = body()
         except Exception as exc:  # noqa: BLE001 - one clear line in the log and the run log
-            from ingest.__main__ import explain
+            from core.errors import explain
 
             result = StageResult("failed", 1, explain(exc))
         log(f"stage {name}: {result.status} (exit {result.exit_code}) after {time.perf_counter() - t0:.1f} s"
@@ -108,7 +103,7 @@ class DailyRun:
         return result
 
     @property
-    def dbt(self):  # noqa: ANN201 - pipeline.dbt.Dbt, imported lazily
+    def dbt(self):
         if self._dbt is None:
             from pipeline.dbt import Dbt
 
@@ -117,7 +112,7 @@ class DailyRun:
 
     # -- stages ---------------------------------------------------------------------------------
     def ingest(self) -> StageResult:
-        from ingest.__main__ import explain, exit_code
+        from core.errors import explain
         from ingest.commands import run_daily
 
         try:
@@ -126,7 +121,7 @@ class DailyRun:
             print(f"error: nothing was loaded: {explain(exc)}", flush=True)
             return StageResult("failed", 3, f"ingest loaded nothing: {explain(exc)}")
         print(report.summary(), flush=True)
-        rc, rows = exit_code(report), sum(report.rows_loaded.values())
+        rc, rows = report.exit_code(), sum(report.rows_loaded.values())
         if rc >= 2:
             why = report.outage_line() or "no upstream data arrived"
             print(f"error: ingest loaded nothing: {why}", flush=True)
@@ -144,13 +139,13 @@ class DailyRun:
         return StageResult("success", 0, "", rows)
 
     def freshness(self) -> StageResult:
-        out = self.dbt.invoke("source", "freshness", "--select", *FRESHNESS_SELECT)
+        out = self.dbt.invoke("source", "freshness", "--selector", SELECTOR["freshness"])
         if out.exit_code:
             return StageResult("warning", out.exit_code, f"a source is stale (dbt exit {out.exit_code}); building anyway")
         return StageResult("success")
 
     def build(self) -> StageResult:
-        out = self.dbt.invoke("build", *EXCLUDE_UNIT)
+        out = self.dbt.invoke("build", "--selector", SELECTOR["build"])
         if out.exit_code:
             what = f"failed: {', '.join(out.failed[:10])}" if out.failed else out.error
             return StageResult("failed", out.exit_code, f"dbt build failed (dbt exit {out.exit_code}) {what}".strip(),
@@ -164,9 +159,9 @@ class DailyRun:
         return StageResult("success", 0, "", out.rows)
 
     def forecast(self) -> StageResult:
-        from ml.__main__ import daily_forecast
+        from ml.commands import daily_forecast
 
-        issue = self.options.as_of or datetime.now(timezone.utc).astimezone(JST).date()
+        issue = self.options.as_of or today_jst()
         rows, weather_source = daily_forecast(self.settings, self.options.area, issue)
         if weather_source == "missing":
             return StageResult("warning", 0, f"no weather forecast vintage for {issue}: forecast made without "
@@ -174,7 +169,7 @@ class DailyRun:
         return StageResult("success", 0, "", rows)
 
     def accuracy(self) -> StageResult:
-        out = self.dbt.invoke("build", "--select", "stg_ml__forecasts+", "stg_pipeline__runs+", *EXCLUDE_UNIT)
+        out = self.dbt.invoke("build", "--selector", SELECTOR["accuracy"])
         if out.exit_code:
             return StageResult("failed", out.exit_code, f"accuracy marts failed (dbt exit {out.exit_code}) {out.error}",
                                out.rows)
@@ -197,19 +192,19 @@ class DailyRun:
         """Load the run log, then refresh the local dashboard (data/dashboard/index.html)."""
         flushed = self.flush_run_log()
         try:
-            from ml import report as dashboard
+            import dashboard
 
             out = dashboard.write(self.settings, area=self.options.area)
             log(f"dashboard refreshed: {out}")
         except Exception as exc:  # noqa: BLE001 - a stale page is a warning, not a failed run
-            from ingest.__main__ import explain
+            from core.errors import explain
 
             return StageResult("warning", 1, f"dashboard not refreshed: {explain(exc)}", flushed.rows)
         return flushed
 
     def alert(self, subject: str, body: str) -> None:
         try:
-            from ingest import alerts
+            from core import alerts
 
             for line in alerts.send(subject, body):
                 log(f"alert {line}")
@@ -223,21 +218,21 @@ class DailyRun:
             res = self.stage("ingest", self.ingest, f"python -m ingest daily{f' --as-of {o.as_of}' if o.as_of else ''}")
             if res.status == "failed":
                 log(f"FAILED ingest: nothing loaded (exit {res.exit_code}); later stages skipped")
-                return 22
+                return daily_code("ingest", 2)
             if res.status == "warning":
                 log("WARN ingest: partial load (see the summary above); continuing")
-                self.final = 21
+                self.final = daily_code("ingest", 1)
 
-        res = self.stage("freshness", self.freshness, "dbt source freshness --select " + " ".join(FRESHNESS_SELECT))
+        res = self.stage("freshness", self.freshness, f"dbt source freshness --selector {SELECTOR['freshness']}")
         if res.status != "success":
             log(f"WARN freshness: a source is stale (dbt exit {res.exit_code}); building anyway")
             if self.final == 0:
-                self.final = 30
+                self.final = daily_code("freshness")
 
-        res = self.stage("build", self.build, "dbt build --exclude test_type:unit")
+        res = self.stage("build", self.build, f"dbt build --selector {SELECTOR['build']}")
         if res.status == "failed":
             log(f"FAILED dbt build (dbt exit {res.exit_code}); later stages skipped")
-            return 40 + min(res.exit_code, 2)
+            return daily_code("build", min(res.exit_code, 2))
         if res.status == "warning":
             log(f"WARN build: {res.message} (the forecast still runs)")
 
@@ -245,21 +240,21 @@ class DailyRun:
             res = self.stage("forecast", self.forecast, f"forecast {o.area}")
             if res.status == "failed":
                 log(f"FAILED forecast: {res.message}")
-                return 50
+                return daily_code("forecast")
             # load the run log so far, so the monitoring marts built next show this run
             flushed = self.flush_run_log()
             if flushed.status != "success":
                 log(f"WARN {flushed.message}")
-            res = self.stage("accuracy", self.accuracy, "dbt build --select stg_ml__forecasts+ stg_pipeline__runs+")
+            res = self.stage("accuracy", self.accuracy, f"dbt build --selector {SELECTOR['accuracy']}")
             if res.status == "failed":
                 log(f"FAILED accuracy marts (dbt exit {res.exit_code})")
-                return 60 + min(res.exit_code, 2)
+                return daily_code("accuracy", min(res.exit_code, 2))
 
         if o.docs:
             res = self.stage("docs", self.docs, "dbt docs generate")
             if res.status == "failed":
                 log(f"FAILED docs (dbt exit {res.exit_code})")
-                return 70 + min(res.exit_code, 2)
+                return daily_code("docs", min(res.exit_code, 2))
 
         self.stage("report", self.report, "load the run log into raw.pipeline_runs, refresh the dashboard")
         return self.final
@@ -276,9 +271,9 @@ def git_revision() -> str:
 
 def main_daily(options: DailyOptions) -> int:
     """Entry for `python -m pipeline daily`: set the env dbt reads, run, report the outcome."""
-    os.environ["ENERGY_TARGET"] = options.target
-    os.environ["ENERGY_RUN_ID"] = options.run_id
-    os.environ["ENERGY_AS_OF"] = options.as_of.isoformat() if options.as_of else ""
+    config.export("ENERGY_TARGET", options.target)
+    config.export("ENERGY_RUN_ID", options.run_id)
+    config.export("ENERGY_AS_OF", options.as_of.isoformat() if options.as_of else "")
     run = DailyRun(options)
     rc = run.run()
     log(f"daily stages done: exit {rc}")

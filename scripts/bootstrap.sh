@@ -13,11 +13,11 @@ STAMP="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
 echo "setting up $VENV (first run or dependencies changed) …" >&2
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 if "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 \
-   && "$VENV/bin/python" -m uv pip install -q --python "$VENV/bin/python" -e ".[test]"; then
+   && "$VENV/bin/python" -m uv pip install -q --python "$VENV/bin/python" -e ".[test,lint]"; then
   :
 else
   echo "uv unavailable; installing with pip (slower)" >&2
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test,lint]"
 fi
 rm -f "$VENV"/.installed-*
 touch "$STAMP"

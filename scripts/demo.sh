@@ -10,10 +10,10 @@ DEMO="$(realpath -m "${DEMO_DIR:-data/demo}")"
 START="${DEMO_START:-2023-04-01}" END="${DEMO_END:-2024-03-31}"
 AS_OF="$(date -u -d "$END + 1 day" +%F)"
 mkdir -p "$DEMO"
-[ -d "$DEMO/upstream/tepco" ] || "$PY" -m ingest.simulator.generate --out "$DEMO/upstream" --start "$START" --end "$END"
+[ -d "$DEMO/upstream/tepco" ] || "$PY" -m simulator.generate --out "$DEMO/upstream" --start "$START" --end "$END"
 
 ENV_FILE="$DEMO/simulator.env"
-"$PY" -m ingest.simulator --data "$DEMO/upstream" --as-of "$AS_OF" --port 0 >"$ENV_FILE" 2>"$DEMO/simulator.log" &
+"$PY" -m simulator --data "$DEMO/upstream" --as-of "$AS_OF" --port 0 >"$ENV_FILE" 2>"$DEMO/simulator.log" &
 SIM=$!
 trap 'kill $SIM 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q ENERGY_SIMULATOR_URL "$ENV_FILE" 2>/dev/null && break; sleep 0.2; done

@@ -7,15 +7,15 @@ so tests never share a DuckDB file or dlt state.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import duckdb
 import pytest
 
-from ingest.simulator import SimulatorServer
-from ingest.simulator.generate import generate
+from simulator import SimulatorServer
+from simulator.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -47,7 +47,6 @@ def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ENERGY_HTTP_BACKOFF_MAX_S", "0.2")
     monkeypatch.setenv("ENERGY_HTTP_TIMEOUT_S", "5")
     monkeypatch.setenv("ENERGY_HTTP_MAX_ATTEMPTS", "4")
-    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
     monkeypatch.setenv("ENERGY_BOOTSTRAP", "0")  # tests of the first run's bootstrap switch it on
     monkeypatch.delenv("ENERGY_TARGET", raising=False)
     return tmp_path / "data"
@@ -102,7 +101,6 @@ def load_warehouse(upstream: Path, work: Path, as_of: str, start: str, noise_see
     mp = pytest.MonkeyPatch()
     mp.setenv("ENERGY_DATA_DIR", str(work / "data"))
     mp.setenv("ENERGY_DUCKDB_PATH", str(work / "data" / "warehouse.duckdb"))
-    mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
     mp.setenv("ENERGY_BOOTSTRAP", "0")
     try:
         with SimulatorServer(upstream, as_of, noise_seed=noise_seed) as sim:
@@ -130,3 +128,20 @@ def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = load_warehouse(upstream, work, "2024-02-20", "2023-01-01", noise_seed=5)
     dbt("build", "--exclude", "test_type:data", db=db, target_dir=work / "target")
     return db
+
+
+# --- test tiers ------------------------------------------------------------------------------------
+#: Fixtures that build a warehouse, run dbt or start the daily job: a test using any of them is in
+#: the full tier only. Everything else (parsers, the simulator's formats, the loader on small data,
+#: CLI arguments, the architecture checks) is the fast tier: `scripts/test.sh --fast`.
+SLOW_FIXTURES = {"ml_warehouse", "built", "wh", "loaded", "first_run_env", "bq_env", "case"}
+#: Modules whose every test runs run_daily.sh, dbt or a headless browser.
+SLOW_MODULES = {"test_faults", "test_first_run", "test_dbt_warehouse", "test_ml", "test_dashboard",
+                "test_bigquery_compile", "test_bigquery_loop", "test_hardening"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

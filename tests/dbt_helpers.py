@@ -19,7 +19,7 @@ def ensure_profiles() -> None:
 def dbt(*args: str, db: Path, target_dir: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
     """`dbt <args>` on the DuckDB file `db`; output captured; raises with the log tail on failure."""
     ensure_profiles()
-    env = {**os.environ, "ENERGY_DUCKDB_PATH": str(db), "ENERGY_TARGET": "dev", "DO_NOT_TRACK": "1"}
+    env = {**os.environ, "ENERGY_DUCKDB_PATH": str(db), "ENERGY_TARGET": "dev"}
     cmd = [DBT if Path(DBT).exists() else "dbt", "--no-use-colors", *args, "--project-dir", str(REPO),
            "--profiles-dir", str(REPO)]
     if target_dir is not None:

@@ -16,7 +16,7 @@ class WebhookSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 sink.bodies.append({"path": self.path, "json": json.loads(body or b"{}")})
                 self.send_response(200)

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import alerts, runlog
-from ingest.config import Settings
+from core import alerts, runlog
+from core.settings import Settings
 from tests.sinks import SmtpSink, WebhookSink
 
 SECRET_HOOK = "/services/T0FAKE/B0FAKE/sEcReTwEbHoOk123"

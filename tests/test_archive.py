@@ -51,7 +51,7 @@ def test_retention_prunes_old_folders_but_keeps_each_files_newest_copy(tmp_path:
 
 
 class FakeBlob:
-    def __init__(self, bucket: "FakeBucket", name: str) -> None:
+    def __init__(self, bucket: FakeBucket, name: str) -> None:
         self.bucket, self.name = bucket, name
 
     def upload_from_string(self, data: bytes, content_type: str) -> None:

@@ -20,15 +20,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.simulator import SimulatorServer
-from ingest.simulator.generate import generate
+from simulator import SimulatorServer
+from simulator.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.bq_loop
 HISTORY_START, FIRST_ISSUE, SECOND_ISSUE = "2023-10-01", "2024-02-01", "2024-02-02"
 
 
-def bq_client():  # noqa: ANN201 - google.cloud.bigquery.Client
+def bq_client():
     from google.api_core.client_options import ClientOptions
     from google.cloud import bigquery
     from google.oauth2.credentials import Credentials
@@ -52,8 +52,7 @@ def loop(target: str, work: Path, upstream: Path) -> dict[str, subprocess.Comple
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
     env.update({"ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(work / "warehouse.duckdb"),
                 "ENERGY_TARGET": target, "DBT_TARGET_PATH": str(work / "target"),
-                "DBT_LOG_PATH": str(work / "target" / "logs"), "RUNTIME__DLTHUB_TELEMETRY": "false",
-                "DO_NOT_TRACK": "1", "PYTHONWARNINGS": "ignore::UserWarning"})
+                "DBT_LOG_PATH": str(work / "target" / "logs"), "PYTHONWARNINGS": "ignore::UserWarning"})
     out = {}
     with SimulatorServer(upstream, FIRST_ISSUE, noise_seed=1) as sim:
         env.update(sim.env())

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ml import report
-from ml.browser import check_page, chromium
+from dashboard import page as report
+from dashboard.browser import check_page, chromium
 
 REPO = Path(__file__).resolve().parents[1]
 CHARTS = {"chart-forecast", "chart-accuracy", "chart-heatmap", "chart-runs", "chart-temperature"}
@@ -26,8 +26,7 @@ def operated(ml_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     data.mkdir()
     shutil.copy(ml_warehouse, data / "warehouse.duckdb")
     env = {**os.environ, "ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-           "DBT_TARGET_PATH": str(data / "target"), "DBT_LOG_PATH": str(data / "target" / "logs"),
-           "RUNTIME__DLTHUB_TELEMETRY": "false", "DO_NOT_TRACK": "1"}
+           "DBT_TARGET_PATH": str(data / "target"), "DBT_LOG_PATH": str(data / "target" / "logs")}
     proc = subprocess.run([sys.executable, "-m", "pipeline", "daily", "--run-id", "dash-test", "--as-of", "2024-02-12",
                            "--skip-ingest"], env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
     assert proc.returncode in (0, 30), proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from ingest import doctor
 from ingest.__main__ import main as ingest_main
-from ingest.config import Settings
 
 
 def test_a_world_readable_bigquery_key_fails_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.simulator import SimulatorServer
 from ingest.tepco.parse import parse_daily_csv, parse_juyo_csv
 from ingest.tolerant import FormatNotes
+from simulator import SimulatorServer
 from tests.drift_corpus import HARMLESS, corrupt_rows, real_daily_csv, real_yearly_csv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def _load(upstream: Path, data: Path) -> tuple[str, list[tuple], int]:
         env.update(sim.env())
         env.pop("JMA_BASE_URL")
         env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-                    "ENERGY_ARCHIVE": "0", "RUNTIME__DLTHUB_TELEMETRY": "false"})
+                    "ENERGY_ARCHIVE": "0"})
         proc = subprocess.run([sys.executable, "-m", "ingest", "backfill", "--start", "2023-06-01", "--end",
                                "2023-06-30", "--no-weather"], cwd=REPO, env=env, capture_output=True, text=True,
                               timeout=300)

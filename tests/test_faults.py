@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.simulator import SimulatorServer
-from ingest.simulator.generate import generate
+from simulator import SimulatorServer
+from simulator.generate import generate
 from tests.sinks import WebhookSink
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def env_for(data: Path, sim: SimulatorServer, **extra: str) -> dict[str, str]:
     env.update(sim.env())
     env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
                 "ENERGY_HTTP_BACKOFF_S": "0.05", "ENERGY_HTTP_BACKOFF_MAX_S": "0.2", "ENERGY_HTTP_MAX_ATTEMPTS": "3",
-                "ENERGY_HTTP_TIMEOUT_S": "5", "RUNTIME__DLTHUB_TELEMETRY": "false",
+                "ENERGY_HTTP_TIMEOUT_S": "5",
                 "ENERGY_BOOTSTRAP": "0"})
     env.update(extra)
     return env

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.simulator import SimulatorServer
-from ingest.simulator.generate import generate
+from simulator import SimulatorServer
+from simulator.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2024-03-11"
@@ -27,8 +27,7 @@ def env_for(data: Path, urls: dict[str, str], **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
     env.update(urls)
     env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-                "ENERGY_HTTP_BACKOFF_S": "0.05", "ENERGY_HTTP_BACKOFF_MAX_S": "0.2", "ENERGY_HTTP_MAX_ATTEMPTS": "3",
-                "RUNTIME__DLTHUB_TELEMETRY": "false"})
+                "ENERGY_HTTP_BACKOFF_S": "0.05", "ENERGY_HTTP_BACKOFF_MAX_S": "0.2", "ENERGY_HTTP_MAX_ATTEMPTS": "3"})
     env.update(extra)
     return env
 

@@ -11,14 +11,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.config import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 CRAFTED = "tokyo'; drop table raw.tepco_hourly; --"
 
 
 def test_a_crafted_area_never_reaches_sql(ml_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ml import io, report
+    from dashboard import page as report
+    from ml import io
 
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(ml_warehouse, db)

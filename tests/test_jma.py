@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ingest.jma import JmaParseError, parse_jma_csv
-from ingest.simulator import SimulatorServer
+from simulator import SimulatorServer
 
 
 def test_real_file_parses_with_hour_end_stamps(shared_data: Path) -> None:

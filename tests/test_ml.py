@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest.config import Settings
+from core.settings import Settings
 from ml import io
 from ml.__main__ import main as ml_main
 from ml.features import CALENDAR_FLAGS, build_features, build_grid
@@ -31,7 +31,6 @@ def wh(ml_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     shutil.copy(ml_warehouse, db)
     monkeypatch.setenv("ENERGY_DATA_DIR", str(data))
     monkeypatch.setenv("ENERGY_DUCKDB_PATH", str(db))
-    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
     return db
 
 

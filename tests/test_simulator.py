@@ -1,4 +1,4 @@
-"""Tests of the upstream simulator (ingest/simulator) and its synthetic-data generator.
+"""Tests of the upstream simulator (simulator/) and its synthetic-data generator.
 
 Most tests run on data generated into a temporary folder; the few that check fidelity
 to the real files read ../shared/data and skip when it is absent.
@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest.simulator import SimulatorServer, om_json, parse_fault
-from ingest.simulator import tepco_format as tf
-from ingest.simulator.generate import POINTS, generate
-from ingest.simulator.open_meteo import forecast_noise, lead_sigma
+from simulator import SimulatorServer, om_json, parse_fault
+from simulator import tepco_format as tf
+from simulator.generate import POINTS, generate
+from simulator.open_meteo import forecast_noise, lead_sigma
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data"
@@ -531,7 +531,7 @@ def test_control_endpoint_repoints_the_simulator(sim: SimulatorServer) -> None:
 
 def test_cli_prints_env_lines_and_stops_on_sigterm(gen_dir: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest.simulator", "--data", str(gen_dir), "--as-of", "2024-06-15",
+        [sys.executable, "-m", "simulator", "--data", str(gen_dir), "--as-of", "2024-06-15",
          "--port", "0", "--noise-seed", "3", "--fault", "http500:1@open_meteo"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

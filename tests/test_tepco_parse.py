@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.simulator.generate import generate
-from ingest.tolerant import FormatNotes
 from ingest.tepco.parse import (
     JST,
     TepcoParseError,
@@ -18,6 +16,8 @@ from ingest.tepco.parse import (
     parse_juyo_csv,
     read_monthly_zip,
 )
+from ingest.tolerant import FormatNotes
+from simulator.generate import generate
 
 
 def _sample(shared_data: Path, day: str) -> bytes:

@@ -88,7 +88,7 @@ class OnePointBroken:
         self.client = getattr(inner, "client", inner)
         self.settings = inner.settings  # type: ignore[attr-defined]
 
-    def get(self, url: str, params: dict | None = None):  # noqa: ANN201
+    def get(self, url: str, params: dict | None = None):
         fetched = self.inner.get(url, params=params)  # type: ignore[attr-defined]
         if params and "forecast_days" in params and params["latitude"] == self.lat:
             fetched.content = b'{"hourly": {"time": ["2024-02-19T00:00", null], "temperature_2m": [1, 2]}, ' \

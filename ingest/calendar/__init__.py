@@ -7,13 +7,14 @@ come named by the package as well.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
+import dlt
 import holidays
 import pandas as pd
 
-from ingest.load import RawTable
-from ingest.tables import JP_HOLIDAYS, JP_HOLIDAYS_KEY, table_from_frame
+from core.load import columns
 
 FIRST_YEAR = 2016
 
@@ -35,9 +36,15 @@ def holiday_rows(first_year: int, last_year: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def to_raw_tables(last_year: int, loaded_at: datetime, first_year: int = FIRST_YEAR) -> list[RawTable]:
+@dlt.resource(
+    name="jp_holidays",
+    primary_key=("country", "holiday_date"),
+    write_disposition="merge",
+    columns=columns("holiday_date", country="text", holiday_date="date", name_ja="text", name_en="text",
+                    is_substitute="bool", loaded_at="timestamp"),
+)
+def jp_holidays(last_year: int, loaded_at: datetime, first_year: int = FIRST_YEAR) -> Iterator[pd.DataFrame]:
     """Every holiday from `first_year` to `last_year` (the as-of year + 2)."""
     df = holiday_rows(first_year, last_year)
     df["loaded_at"] = pd.Timestamp(loaded_at)
-    df["loaded_at"] = pd.to_datetime(df["loaded_at"], utc=True)
-    return [RawTable("jp_holidays", table_from_frame(df, JP_HOLIDAYS), JP_HOLIDAYS_KEY, "holiday_date")]
+    yield df

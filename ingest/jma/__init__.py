@@ -19,19 +19,22 @@ temperature is an instantaneous reading, so we store that instant as `valid_at`,
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+import dlt
 import pandas as pd
+from dlt.extract import DltResource
 
-from ingest.config import Settings
+from core import settings as config
+from core.load import columns
+from core.settings import Settings
+from core.time import JST_NAME
 from ingest.http import Fetcher, Request
-from ingest.load import RawTable
-from ingest.quarantine import quarantine, quarantine_rows
+from ingest.quarantine import read_or_set_aside
 from ingest.report import RunReport, progress
-from ingest.tables import JMA_HOURLY_TEMPERATURE, JMA_HOURLY_TEMPERATURE_KEY, table_from_frame
 from ingest.tolerant import FormatNotes, RowIssue, Unreadable, decode, numbered_lines
 
 SOURCE = "jma"
@@ -76,13 +79,12 @@ def parse_jma_csv(raw: bytes, notes: FormatNotes | None = None, issues: list[Row
         raise JmaParseError("no data rows" + (f" ({len(issues)} unreadable, first at line {issues[0].line})"
                                               if issues else ""))
     df = pd.DataFrame(rows, columns=["local", "temperature_c", "quality_code", "homogeneity_code"])
-    df["valid_at"] = df["local"].dt.tz_localize("Asia/Tokyo").dt.tz_convert("UTC")
+    df["valid_at"] = df["local"].dt.tz_localize(JST_NAME).dt.tz_convert("UTC")
     return df.drop(columns="local")
 
 
 def _read(fetcher: Fetcher, name: str, year: int) -> bytes | None:
-    folder = os.environ.get("JMA_DIR", "").strip()
-    base = os.environ.get("JMA_BASE_URL", "").strip().rstrip("/")
+    folder, base = config.jma_dir(), config.jma_base_url() or ""
     if folder:
         path = Path(folder) / name
         if not path.exists():
@@ -95,12 +97,12 @@ def _read(fetcher: Fetcher, name: str, year: int) -> bytes | None:
 
 
 def configured() -> bool:
-    return bool(os.environ.get("JMA_DIR", "").strip() or os.environ.get("JMA_BASE_URL", "").strip())
+    return bool(config.jma_dir() or config.jma_base_url())
 
 
 def base_url() -> str | None:
     """`JMA_BASE_URL` when the JMA history comes from a server (None for a folder or not at all)."""
-    return os.environ.get("JMA_BASE_URL", "").strip().rstrip("/") or None
+    return config.jma_base_url()
 
 
 def fetch(fetcher: Fetcher, settings: Settings, start: date, end: date, report: RunReport) -> pd.DataFrame:
@@ -111,25 +113,42 @@ def fetch(fetcher: Fetcher, settings: Settings, start: date, end: date, report: 
         raw = _read(fetcher, name, year)
         if raw is None:
             continue
-        notes, issues = FormatNotes(), []
-        try:
-            df = parse_jma_csv(raw, notes, issues)
-        except JmaParseError as exc:
-            quarantine(settings.quarantine_dir, SOURCE, name, raw, str(exc), report)
+        df = read_or_set_aside(settings, report, SOURCE, name, raw, _with_issues, JmaParseError)
+        if df is None:
             continue
-        quarantine_rows(settings.quarantine_dir, SOURCE, name, raw, issues, report)
-        report.note_formats(SOURCE, notes)
-        local_day = df["valid_at"].dt.tz_convert("Asia/Tokyo").dt.date
+        local_day = df["valid_at"].dt.tz_convert(JST_NAME).dt.date
         frames.append(df[(local_day >= start) & (local_day <= end)])
         progress(f"  jma {year}: {len(frames[-1])} hours")
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["valid_at"])
 
 
-def to_raw_tables(df: pd.DataFrame, loaded_at: datetime) -> list[RawTable]:
+def _with_issues(raw: bytes, notes: FormatNotes) -> tuple[pd.DataFrame, list[RowIssue]]:
+    issues: list[RowIssue] = []
+    return parse_jma_csv(raw, notes, issues), issues
+
+
+@dlt.resource(
+    name="jma_hourly_temperature",
+    primary_key=("station_id", "valid_at"),
+    write_disposition="merge",
+    columns=columns("valid_at", station_id="text", valid_at="timestamp", temperature_c="double",
+                    quality_code="bigint", homogeneity_code="bigint", loaded_at="timestamp"),
+)
+def jma_hourly_temperature(df: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """Hourly temperature at the JMA Tokyo station (`valid_at` is the reading's instant)."""
     df = df.copy()
     df["station_id"] = STATION
     df["loaded_at"] = loaded_at
-    df["loaded_at"] = pd.to_datetime(df["loaded_at"], utc=True)
-    df["valid_at"] = pd.to_datetime(df["valid_at"], utc=True)
-    return [RawTable("jma_hourly_temperature", table_from_frame(df, JMA_HOURLY_TEMPERATURE),
-                     JMA_HOURLY_TEMPERATURE_KEY, "valid_at")]
+    yield df
+
+
+@dlt.source(name="jma", max_table_nesting=0)
+def jma(fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime,
+        days: tuple[date, date] | None = None) -> DltResource:
+    """JMA station temperature for the JST days `days` (first, last) when the history is configured
+    (`JMA_DIR` / `JMA_BASE_URL`); otherwise nothing is fetched and the table is only created."""
+    frame = pd.DataFrame(columns=["valid_at"])
+    if days is not None and configured():
+        progress(f"jma {days[0]} … {days[1]}: station temperature (history)")
+        frame = fetch(fetcher, settings, days[0], days[1], report)
+    return jma_hourly_temperature(frame, loaded_at)

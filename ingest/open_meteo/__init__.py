@@ -16,35 +16,45 @@ from __future__ import annotations
 
 import csv
 import json
-import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
+import dlt
 import pandas as pd
+from dlt.extract import DltResource
 
-from ingest.config import REPO_ROOT, Settings
+from core import settings as config
+from core.load import columns
+from core.settings import Settings
+from core.time import JST_NAME
 from ingest.http import Fetcher, Request
-from ingest.load import RawTable
-from ingest.quarantine import quarantine, quarantine_rows
+from ingest.quarantine import read_or_set_aside
 from ingest.report import RunReport, progress
-from ingest.tables import (
-    OPEN_METEO_FORECAST,
-    OPEN_METEO_FORECAST_KEY,
-    OPEN_METEO_OBSERVED,
-    OPEN_METEO_OBSERVED_KEY,
-    WEATHER_VARIABLES,
-    table_from_frame,
-)
 from ingest.tolerant import FormatNotes, RowIssue
 
 SOURCE = "open_meteo"
 
 PAST_DAYS = 10
 FORECAST_DAYS = 16
-DEFAULT_POINTS_FILE = REPO_ROOT / "seeds" / "weather_points.csv"
+
+#: Open-Meteo hourly variables we request. The stored archive files hold only the
+#: first four; the rest land as null there (and must not break anything downstream).
+WEATHER_VARIABLES = [
+    "temperature_2m",
+    "relative_humidity_2m",
+    "precipitation",
+    "weather_code",
+    "apparent_temperature",
+    "dew_point_2m",
+    "cloud_cover",
+    "shortwave_radiation",
+    "direct_radiation",
+    "wind_speed_10m",
+    "snowfall",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Point:
 
 def load_points(path: Path | None = None) -> list[Point]:
     """Weather points and their service-area weights (the dbt seed `weather_points`)."""
-    path = path or Path(os.environ.get("ENERGY_WEATHER_POINTS_FILE", DEFAULT_POINTS_FILE))
+    path = path or config.weather_points_file()
     with open(path, encoding="utf-8") as fh:
         return [
             Point(r["point_id"], float(r["latitude"]), float(r["longitude"]), float(r["weight"]))
@@ -177,7 +187,7 @@ def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None)
     dup = df["valid_at"].duplicated(keep=False)
     if dup.any():
         values = df[WEATHER_VARIABLES]
-        for stamp, group in df[dup].groupby("valid_at"):
+        for _stamp, group in df[dup].groupby("valid_at"):
             if len(values.loc[group.index].drop_duplicates()) == 1:
                 notes.note("a time listed twice with the same values")
             else:
@@ -197,16 +207,9 @@ def _parse_point(req: Request, body: bytes | None, point: Point, settings: Setti
     """One point's answer, parsed; an unreadable one costs that point only (quarantined, reported)."""
     if body is None:
         return None
-    notes = FormatNotes()
-    try:
-        df, issues = parse_hourly(body, point, notes)
-    except OpenMeteoResponseError as exc:
-        quarantine(settings.quarantine_dir, SOURCE, req.name, body, str(exc), report)
-        report.errors.append(f"open_meteo {req.name}: {exc}")
-        return None
-    quarantine_rows(settings.quarantine_dir, SOURCE, req.name, body, issues, report)
-    report.note_formats(SOURCE, notes)
-    return df
+    return read_or_set_aside(settings, report, SOURCE, req.name, body,
+                             lambda data, notes: parse_hourly(data, point, notes), OpenMeteoResponseError,
+                             count_as_error=True)
 
 
 def fetch_forecast(
@@ -216,7 +219,7 @@ def fetch_forecast(
     reqs = [
         Request(url=settings.open_meteo_forecast_url, source=SOURCE, name=f"forecast {p.point_id}", expect="json",
                 params={"latitude": p.latitude, "longitude": p.longitude, "hourly": ",".join(WEATHER_VARIABLES),
-                        "timezone": "Asia/Tokyo", "past_days": PAST_DAYS, "forecast_days": FORECAST_DAYS})
+                        "timezone": JST_NAME, "past_days": PAST_DAYS, "forecast_days": FORECAST_DAYS})
         for p in points
     ]
     frames = []
@@ -255,7 +258,7 @@ def fetch_archive(
         Request(url=settings.open_meteo_archive_url, source=SOURCE, name=f"archive {p.point_id} {lo.year}",
                 expect="json",
                 params={"latitude": p.latitude, "longitude": p.longitude, "start_date": lo.isoformat(),
-                        "end_date": hi.isoformat(), "hourly": ",".join(WEATHER_VARIABLES), "timezone": "Asia/Tokyo"})
+                        "end_date": hi.isoformat(), "hourly": ",".join(WEATHER_VARIABLES), "timezone": JST_NAME})
         for p, lo, hi in jobs
     ]
     frames = []
@@ -273,16 +276,52 @@ def fetch_archive(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def to_raw_tables(observed: pd.DataFrame, forecast: pd.DataFrame, loaded_at: datetime) -> list[RawTable]:
-    out = []
-    for name, df, schema, key in (
-        ("open_meteo_observed", observed, OPEN_METEO_OBSERVED, OPEN_METEO_OBSERVED_KEY),
-        ("open_meteo_forecast", forecast, OPEN_METEO_FORECAST, OPEN_METEO_FORECAST_KEY),
-    ):
-        df = df.copy()
-        df["loaded_at"] = loaded_at
-        for col in ("valid_at", "issued_at", "loaded_at"):
-            if col in df.columns:
-                df[col] = pd.to_datetime(df[col], utc=True)
-        out.append(RawTable(name, table_from_frame(df, schema), key, "valid_at"))
-    return out
+_WEATHER_COLUMNS = {v: "double" for v in WEATHER_VARIABLES}
+_POINT_COLUMNS = {"point_id": "text", "latitude": "double", "longitude": "double", "elevation_m": "double"}
+
+
+def _frame(df: pd.DataFrame, loaded_at: datetime) -> pd.DataFrame:
+    df = df.copy()
+    df["loaded_at"] = loaded_at
+    return df
+
+
+@dlt.resource(
+    name="open_meteo_observed",
+    primary_key=("point_id", "valid_at"),
+    write_disposition="merge",
+    columns=columns("valid_at", **_POINT_COLUMNS, valid_at="timestamp", **_WEATHER_COLUMNS, source_file="text",
+                    loaded_at="timestamp"),
+)
+def open_meteo_observed(observed: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """The archive API: what happened, per point and hour (hours without any value yet are not stored)."""
+    yield _frame(observed, loaded_at)
+
+
+@dlt.resource(
+    name="open_meteo_forecast",
+    primary_key=("point_id", "issued_at", "valid_at"),
+    write_disposition="merge",
+    columns=columns("valid_at", **_POINT_COLUMNS, issued_at="timestamp", valid_at="timestamp", **_WEATHER_COLUMNS,
+                    source_file="text", loaded_at="timestamp"),
+)
+def open_meteo_forecast(forecast: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """Every forecast we fetched, one vintage per issue time, never overwritten."""
+    yield _frame(forecast, loaded_at)
+
+
+@dlt.source(name="open_meteo", max_table_nesting=0)
+def open_meteo(fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime,
+               observed: tuple[date, date] | None = None, issued_at: datetime | None = None,
+               points: list[Point] | None = None) -> tuple[DltResource, ...]:
+    """Observed weather for the JST days `observed` (first, last) and the forecast vintage issued at
+    `issued_at`, for every point; either may be None (nothing fetched, the table still exists)."""
+    points = points if points is not None else load_points()
+    frame = pd.DataFrame()
+    if observed is not None:
+        frame = fetch_archive(fetcher, settings, points, observed[0], observed[1], report)
+    vintage = pd.DataFrame()
+    if issued_at is not None:
+        progress(f"open-meteo forecast issued {issued_at:%Y-%m-%d %H:%M} UTC")
+        vintage = fetch_forecast(fetcher, settings, points, issued_at, report)
+    return open_meteo_observed(frame, loaded_at), open_meteo_forecast(vintage, loaded_at)

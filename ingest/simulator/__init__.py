@@ -1,20 +1,7 @@
-"""Local stand-in for the pipeline's network upstreams (TEPCO でんき予報 files, Open-Meteo).
+"""The old home of the upstream simulator, kept so `python -m ingest.simulator` and
+`from ingest.simulator import SimulatorServer` keep working; the simulator is the `simulator`
+package now (a dev/test tool, not part of the ingestion)."""
 
-The production machine and CI have no internet, so every network source must be
-testable against something that answers in the exact upstream formats.  This
-package serves a data folder laid out like ``../shared/data`` as if today were a
-chosen ``as_of`` date, can inject the upstream failures we have seen (or fear),
-and can generate a synthetic folder in the same byte formats so tests do not
-depend on the licensed real files.
-
-Entry points:
-
-* ``python -m ingest.simulator --data DIR --as-of YYYY-MM-DD`` (see ``__main__``);
-* :class:`SimulatorServer` for tests;
-* ``python -m ingest.simulator.generate`` for synthetic data.
-"""
-
-from ingest.simulator.faults import Fault, parse_fault
-from ingest.simulator.server import SimulatorServer
+from simulator import Fault, SimulatorServer, parse_fault
 
 __all__ = ["Fault", "SimulatorServer", "parse_fault"]

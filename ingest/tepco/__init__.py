@@ -1,35 +1,28 @@
 """dlt source for TEPCO「でんき予報」: monthly zips of daily CSVs and yearly juyo CSVs.
 
-Fetching and parsing happen before dlt sees the data so that every bad file can
-be quarantined individually while the rest of the batch still loads; dlt then
-merges three raw tables on keys that include `area` (Japan has ten supply areas;
-adding one must not change a key).  Values stay in the source's 万kW.
+Three raw tables, one `@dlt.resource` each, merged on keys that include `area` (Japan has ten supply
+areas; adding one must not change a key). Values stay in the source's 万kW. The source function
+fetches and parses every file before dlt sees the data, so each bad file (or row) is set aside on
+its own while the rest still loads; the resources then yield the parsed rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
+import dlt
 import pandas as pd
+from dlt.extract import DltResource
 
-from ingest.config import Settings
+from core.load import columns
+from core.settings import Settings
+from core.time import jst_to_utc
 from ingest.http import Fetcher, Request
-from ingest.load import RawTable
-from ingest.quarantine import quarantine, quarantine_rows
+from ingest.quarantine import read_or_set_aside
 from ingest.report import RunReport, progress
-from ingest.tables import (
-    TEPCO_DAILY_SUMMARY,
-    TEPCO_DAILY_SUMMARY_KEY,
-    TEPCO_FIVE_MINUTE,
-    TEPCO_FIVE_MINUTE_KEY,
-    TEPCO_HOURLY,
-    TEPCO_HOURLY_KEY,
-    jst_to_utc,
-    table_from_frame,
-)
 from ingest.tepco.parse import TepcoParseError, parse_daily_csv, parse_juyo_csv, read_monthly_zip
-from ingest.tolerant import FormatNotes
 
 SOURCE = "tepco"
 
@@ -83,23 +76,17 @@ def fetch_monthly(
         content = fetcher.get(_request(url, "zip", f"tepco-monthly {year:04d}-{month:02d}"))
         if content is None:
             continue
-        notes = FormatNotes()
-        try:
-            members = read_monthly_zip(content, zip_name, notes)
-        except TepcoParseError as exc:
-            quarantine(settings.quarantine_dir, SOURCE, zip_name, content, exc.reason, report)
-            continue
+        members = read_or_set_aside(settings, report, SOURCE, zip_name, content,
+                                    lambda data, notes, name=zip_name: (read_monthly_zip(data, name, notes), []),
+                                    TepcoParseError)
         days = 0
-        for member in members:
+        for member in members or []:
             source_file = f"{zip_name}/{member.name}"
-            try:
-                rep = parse_daily_csv(member.data, member.name, notes)
-            except TepcoParseError as exc:
-                quarantine(settings.quarantine_dir, SOURCE, source_file, member.data, exc.reason, report)
+            rep = read_or_set_aside(settings, report, SOURCE, source_file, member.data,
+                                    lambda data, notes, name=member.name: _daily(data, name, notes, start, end),
+                                    TepcoParseError)
+            if rep is None:
                 continue
-            if not (start <= rep.report_date <= end):
-                continue
-            quarantine_rows(settings.quarantine_dir, SOURCE, source_file, member.data, rep.issues, report)
             days += 1
             common = {"area": settings.area, "source_file": source_file, "file_updated_at": rep.file_updated_at}
             for row in rep.hourly:
@@ -108,7 +95,6 @@ def fetch_monthly(
                 batch.five_minute.append({**common, "date_jst": rep.report_date, **row})
             for row in rep.summary:
                 batch.summary.append({**common, "report_date": rep.report_date, **row})
-        report.note_formats(SOURCE, notes)
         progress(f"  tepco {year:04d}-{month:02d}: {days} days")
     return batch
 
@@ -133,14 +119,11 @@ def fetch_juyo(
         content = fetcher.get(_request(url, "csv", f"tepco-juyo {year}"))
         if content is None:
             continue
-        notes = FormatNotes()
-        try:
-            parsed = parse_juyo_csv(content, name, notes)
-        except TepcoParseError as exc:
-            quarantine(settings.quarantine_dir, SOURCE, name, content, exc.reason, report)
+        parsed = read_or_set_aside(settings, report, SOURCE, name, content,
+                                   lambda data, notes, name=name: _with_issues(parse_juyo_csv(data, name, notes)),
+                                   TepcoParseError)
+        if parsed is None:
             continue
-        quarantine_rows(settings.quarantine_dir, SOURCE, name, content, parsed.issues, report)
-        report.note_formats(SOURCE, notes)
         rows = [r for r in parsed.rows if start <= r["date_jst"] <= end]
         for r in rows:
             batch.hourly.append(
@@ -153,29 +136,92 @@ def fetch_juyo(
     return batch
 
 
-def _utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, utc=True)
+def _daily(data: bytes, name: str, notes, start: date, end: date):
+    """A daily file's report and its unreadable rows; a day outside [start, end] counts as none
+    (its rows are not set aside: another window loads that day)."""
+    rep = parse_daily_csv(data, name, notes)
+    return (rep, rep.issues) if start <= rep.report_date <= end else (None, [])
 
 
-def to_raw_tables(batch: TepcoBatch, loaded_at: datetime) -> list[RawTable]:
-    """The three raw tables (万kW, JST dates, UTC instants) from a parsed batch."""
-    hourly = pd.DataFrame(batch.hourly, columns=[f.name for f in TEPCO_HOURLY if f.name != "hour_start_at"])
-    hourly["hour_start_at"] = jst_to_utc(hourly["date_jst"], hourly["hour_jst"] * 60).to_numpy()
-    five = pd.DataFrame(batch.five_minute, columns=[f.name for f in TEPCO_FIVE_MINUTE if f.name != "interval_start_at"])
-    five["interval_start_at"] = jst_to_utc(five["date_jst"], five["minute_of_day"]).to_numpy()
-    summary = pd.DataFrame(batch.summary, columns=TEPCO_DAILY_SUMMARY.names)
-    out = []
-    for name, df, schema, key, rng in (
-        ("tepco_hourly", hourly, TEPCO_HOURLY, TEPCO_HOURLY_KEY, "date_jst"),
-        ("tepco_five_minute", five, TEPCO_FIVE_MINUTE, TEPCO_FIVE_MINUTE_KEY, "date_jst"),
-        ("tepco_daily_summary", summary, TEPCO_DAILY_SUMMARY, TEPCO_DAILY_SUMMARY_KEY, "report_date"),
-    ):
-        df["loaded_at"] = loaded_at
-        for col in [f.name for f in schema if str(f.type).startswith("timestamp")]:
-            df[col] = _utc(df[col]) if len(df) else pd.Series(dtype="datetime64[us, UTC]")
-        out.append(RawTable(name, table_from_frame(df, schema), key, rng))
-    return out
+def _with_issues(parsed):
+    return parsed, parsed.issues
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+def _frame(rows: list[dict], loaded_at: datetime) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    df["loaded_at"] = loaded_at
+    return df
+
+
+@dlt.resource(
+    name="tepco_hourly",
+    primary_key=("area", "source_kind", "date_jst", "hour_jst"),
+    write_disposition="merge",
+    columns=columns(
+        "date_jst",
+        area="text", source_kind="text", date_jst="date", hour_jst="bigint", hour_start_at="timestamp",
+        demand_man_kw="double", forecast_man_kw="double", usage_pct="double", supply_man_kw="double",
+        source_file="text", file_updated_at="timestamp", loaded_at="timestamp",
+    ),
+)
+def tepco_hourly(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """Hourly actuals (both kinds) and, from the daily files, TEPCO's forecast `予測値`, usage and supply.
+    `hour_jst` labels the hour's start; `hour_start_at` is that instant in UTC."""
+    df = _frame(batch.hourly, loaded_at)
+    if len(batch.hourly):
+        df["hour_start_at"] = jst_to_utc(df["date_jst"], df["hour_jst"] * 60).to_numpy()
+    yield df
+
+
+@dlt.resource(
+    name="tepco_five_minute",
+    primary_key=("area", "date_jst", "minute_of_day"),
+    write_disposition="merge",
+    columns=columns(
+        "date_jst",
+        area="text", date_jst="date", minute_of_day="bigint", interval_start_at="timestamp", demand_man_kw="double",
+        solar_man_kw="double", solar_share_pct="double", source_file="text", file_updated_at="timestamp",
+        loaded_at="timestamp",
+    ),
+)
+def tepco_five_minute(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """Five-minute demand and solar output of the daily files."""
+    df = _frame(batch.five_minute, loaded_at)
+    if len(batch.five_minute):
+        df["interval_start_at"] = jst_to_utc(df["date_jst"], df["minute_of_day"]).to_numpy()
+    yield df
+
+
+@dlt.resource(
+    name="tepco_daily_summary",
+    primary_key=("area", "report_date", "horizon"),
+    write_disposition="merge",
+    columns=columns(
+        "report_date",
+        area="text", report_date="date", horizon="text", target_date="date", peak_supply_man_kw="double",
+        peak_band="text", peak_band_start_hour="bigint", peak_supply_updated_at="timestamp",
+        peak_reserve_pct="double", peak_usage_pct="double", forecast_peak_man_kw="double",
+        forecast_peak_band="text", forecast_peak_band_start_hour="bigint", forecast_peak_updated_at="timestamp",
+        usage_peak_supply_man_kw="double", usage_peak_band="text", usage_peak_band_start_hour="bigint",
+        usage_peak_supply_updated_at="timestamp", usage_peak_reserve_pct="double", usage_peak_usage_pct="double",
+        usage_peak_demand_man_kw="double", usage_peak_demand_updated_at="timestamp", max_usage_pct="double",
+        max_usage_band_start_hour="bigint", source_file="text", file_updated_at="timestamp", loaded_at="timestamp",
+    ),
+)
+def tepco_daily_summary(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """The peak blocks of the daily files, for `today` and `next_day`."""
+    yield _frame(batch.summary, loaded_at)
+
+
+@dlt.source(name="tepco", max_table_nesting=0)
+def tepco(fetcher: Fetcher, settings: Settings, start: date, end: date, report: RunReport, loaded_at: datetime,
+          yearly: bool = False) -> tuple[DltResource, ...]:
+    """TEPCO's files for the JST days [start, end]: the monthly zips covering them and, with `yearly`
+    (a backfill), the yearly `juyo-YYYY.csv` files first."""
+    batch = TepcoBatch()
+    if yearly:
+        progress(f"tepco {start} … {end}: yearly juyo files")
+        fetch_juyo(fetcher, settings, start, end, report, batch)
+        progress(f"tepco {start} … {end}: monthly zips")
+    fetch_monthly(fetcher, settings, start, end, report, batch)
+    return tepco_hourly(batch, loaded_at), tepco_five_minute(batch, loaded_at), tepco_daily_summary(batch, loaded_at)

@@ -23,10 +23,11 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import PurePosixPath
 
+from core.time import JST
 from ingest.tolerant import (
     FormatNotes,
     RowIssue,
@@ -39,8 +40,6 @@ from ingest.tolerant import (
     numbered_lines,
     padded,
 )
-
-JST = timezone(timedelta(hours=9))
 
 #: Refuse zip members bigger than this (real daily CSVs are ~15 KB).
 MAX_MEMBER_BYTES = 2_000_000

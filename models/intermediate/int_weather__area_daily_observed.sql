@@ -15,7 +15,10 @@ select
     min(temperature_c) as day_min_temperature_c,
     -- mean of 4-decimal values, summed as integers: a float sum depends on the order the threads
     -- add in, and a mean of 24 such values often lands exactly on a rounding tie
-    round(sum(cast(round(temperature_c * 10000) as {{ dbt.type_bigint() }}))
-        / count(temperature_c) / 10000, 4) as day_mean_temperature_c
+    round(
+        sum(cast(round(temperature_c * 10000) as {{ dbt.type_bigint() }}))
+        / count(temperature_c) / 10000,
+        4
+    ) as day_mean_temperature_c
 from observed
 group by 1, 2

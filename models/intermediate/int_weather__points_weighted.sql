@@ -22,8 +22,11 @@ weighted as (
                        'direct_radiation_wm2', 'wind_speed_kmh'] %}
         -- rounded: a float sum's last bits depend on the order threads add it in, and the
         -- marts must be identical when rebuilt from the same data
-        round(sum(points.weight * weather.{{ col }})
-            / nullif(sum(case when weather.{{ col }} is not null then points.weight end), 0), 4) as {{ col }},
+        round(
+            sum(points.weight * weather.{{ col }})
+            / nullif(sum(case when weather.{{ col }} is not null then points.weight end), 0),
+            4
+        ) as {{ col }},
         {% endfor %}
         count(weather.temperature_c) as n_points_with_temperature,
         min(weather.lead_hours) as lead_hours,

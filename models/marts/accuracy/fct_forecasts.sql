@@ -43,7 +43,9 @@ naive as (
         run_hours.area,
         run_hours.target_hour_start_at,
         {{ add_days('run_hours.target_date_jst',
-                    '-7 * cast(ceil(' ~ days_between(add_days('runs.issue_date_jst', -1), 'run_hours.target_date_jst') ~ ' / 7.0) as ' ~ type_int() ~ ')') }}
+                    '-7 * cast(ceil('
+                    ~ days_between(add_days('runs.issue_date_jst', -1), 'run_hours.target_date_jst')
+                    ~ ' / 7.0) as ' ~ type_int() ~ ')') }}
             as reference_date_jst,
         run_hours.target_hour_jst
     from run_hours
@@ -99,7 +101,8 @@ ml as (
 all_models as (
     select * from ml
     union all
-    select * from seasonal_naive where predicted_mw is not null
+    select * from seasonal_naive
+    where predicted_mw is not null
     union all
     select * from tepco
 ),

@@ -72,8 +72,11 @@ metrics as (
         round(avg(case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end), 6)
             as interval_coverage,
         -- rounded like every metric here: float sums must not change when the mart is rebuilt
-        round(1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
-            / nullif(sum(naive_abs_error_mw), 0), 6) as skill_vs_seasonal_naive,
+        round(
+            1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
+            / nullif(sum(naive_abs_error_mw), 0),
+            6
+        ) as skill_vs_seasonal_naive,
         min(issue_date_jst) as first_issue_date_jst,
         max(issue_date_jst) as last_issue_date_jst
     from windowed

@@ -44,12 +44,13 @@ duplicates as (
     from (
         select area, source_kind, date_jst, hour_jst
         from {{ source('tepco', 'tepco_hourly') }}
-        group by 1, 2, 3, 4
+        group by area, source_kind, date_jst, hour_jst
         having count(*) > 1
     ) as dup
 ),
 
-nulls as (
+null_demand as (
+    -- (not named `nulls`: NULLS is a reserved keyword in BigQuery)
     select
         {{ dq_check('null_demand_30d', 'sum(case when demand_mw is null then 1 else 0 end)', 0, 24) }}
     from window_30d
@@ -93,13 +94,17 @@ raw_recent as (
     where date_jst >= {{ add_days(as_of, -30) }} and date_jst < {{ as_of }}
 ),
 
+raw_recent_median as (
+    select {{ median_agg('demand_man_kw') }} as m from raw_recent
+),
+
 unit_jump as (
     select
         {{ dq_check('unit_jump_30d',
                     'sum(case when demand_man_kw > 5 * med.m or demand_man_kw < med.m / 5 then 1 else 0 end)',
                     0, 0) }}
     from raw_recent
-    cross join (select {{ median_agg('demand_man_kw') }} as m from raw_recent) as med
+    cross join raw_recent_median as med
 ),
 
 latest_vintage as (
@@ -113,7 +118,7 @@ vintage_points as (
         sum(case when w.temperature_c is not null and w.lead_day between 1 and 16 then 1 else 0 end) as n_hours
     from {{ ref('stg_open_meteo__weather_hourly') }} as w
     inner join latest_vintage on latest_vintage.issued_at = w.issued_at
-    group by 1
+    group by w.point_id
 ),
 
 weather_completeness as (
@@ -160,15 +165,24 @@ set_aside as (
 
 checks as (
     select * from missing
-    union all select * from duplicates
-    union all select * from nulls
-    union all select * from out_of_range
-    union all select * from flatlines
-    union all select * from ramp_check
-    union all select * from unit_jump
-    union all select * from weather_completeness
-    union all select * from copied_days
-    union all select * from set_aside
+    union all
+    select * from duplicates
+    union all
+    select * from null_demand
+    union all
+    select * from out_of_range
+    union all
+    select * from flatlines
+    union all
+    select * from ramp_check
+    union all
+    select * from unit_jump
+    union all
+    select * from weather_completeness
+    union all
+    select * from copied_days
+    union all
+    select * from set_aside
 )
 
 select

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.simulator.faults import FaultSet
+from simulator.faults import FaultSet
 
 SCOPE = "open_meteo"
 TIMEZONE = "Asia/Tokyo"

@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+from dlt.extract import DltResource
 
-from ingest.config import Settings
-from ingest.load import RawTable, load_tables
-from ingest.report import RunReport
-from ingest.tables import PIPELINE_RUNS, PIPELINE_RUNS_KEY, table_from_frame
-from ingest.warehouse import make_pipeline
+from core import settings as config
+from core.load import LoadStats, load, spec
+from core.outputs import pipeline_runs
+from core.settings import Settings
+from core.stages import STAGES  # noqa: F401 - re-exported: the stages a run records
+from core.warehouse import make_pipeline
 
-#: stage names run_daily.sh writes (the monitoring marts list exactly these; a test keeps them equal)
-STAGES = ("setup", "ingest", "freshness", "build", "forecast", "accuracy", "docs", "report")
+#: the run log's merge key, as its resource states it
+KEY = spec(pipeline_runs).key
 
 
 def spool_path(settings: Settings) -> Path:
-    return Path(os.environ.get("ENERGY_RUN_LOG_SPOOL", str(settings.data_dir / "run_log" / "pending.jsonl")))
+    return config.run_log_spool() if config.is_set("ENERGY_RUN_LOG_SPOOL") else \
+        settings.data_dir / "run_log" / "pending.jsonl"
 
 
 def append(settings: Settings, record: dict) -> None:
@@ -59,7 +62,7 @@ def read_spool(settings: Settings) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(good), bad
 
 
-def to_raw_table(records: pd.DataFrame) -> RawTable:
+def to_resource(records: pd.DataFrame) -> DltResource:
     df = records.copy()
     for col in ("started_at", "finished_at"):
         df[col] = pd.to_datetime(df.get(col), utc=True, errors="coerce")
@@ -68,14 +71,14 @@ def to_raw_table(records: pd.DataFrame) -> RawTable:
     for col in ("rows_processed", "exit_code"):
         df[col] = pd.to_numeric(df.get(col), errors="coerce").astype("Int64")
     df["as_of_date"] = pd.to_datetime(df.get("as_of_date"), errors="coerce").dt.date
-    df["loaded_at"] = pd.Timestamp(datetime.now(timezone.utc).replace(microsecond=0))
-    df = df.drop_duplicates(subset=PIPELINE_RUNS_KEY, keep="last")
-    return RawTable("pipeline_runs", table_from_frame(df, PIPELINE_RUNS), PIPELINE_RUNS_KEY, "started_at")
+    df["loaded_at"] = pd.Timestamp(datetime.now(UTC).replace(microsecond=0))
+    return pipeline_runs(df.drop_duplicates(subset=KEY, keep="last"))
 
 
-def pending_table(settings: Settings) -> RawTable | None:
+def pending(settings: Settings) -> tuple[DltResource | None, int]:
+    """The pending records as a resource to load with the run's other tables, and how many."""
     records, _ = read_spool(settings)
-    return None if records.empty else to_raw_table(records)
+    return (None, 0) if records.empty else (to_resource(records), len(records))
 
 
 def clear_spool(settings: Settings, loaded: int) -> None:
@@ -91,10 +94,9 @@ def clear_spool(settings: Settings, loaded: int) -> None:
 
 def flush(settings: Settings) -> int:
     """Merge every pending record into raw.pipeline_runs; return how many were pending."""
-    table = pending_table(settings)
-    if table is None:
+    resource, n = pending(settings)
+    if resource is None:
         return 0
-    report = RunReport(command="runlog flush")
-    load_tables(make_pipeline(settings), [table], report)
-    clear_spool(settings, table.data.num_rows)
-    return table.data.num_rows
+    load(make_pipeline(settings), [resource], LoadStats())
+    clear_spool(settings, n)
+    return n

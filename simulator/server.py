@@ -27,10 +27,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ingest.simulator import om_json
-from ingest.simulator import open_meteo as om
-from ingest.simulator.faults import Fault, FaultSet
-from ingest.simulator.tepco import TepcoFiles
+from simulator import om_json
+from simulator import open_meteo as om
+from simulator.faults import Fault, FaultSet
+from simulator.tepco import TepcoFiles
 
 TEPCO_PREFIX = "/tepco/forecast/html/images"
 ARCHIVE_PATH = "/open-meteo/archive/v1/archive"
@@ -266,17 +266,17 @@ class _Handler(BaseHTTPRequestHandler):
     def sim(self) -> SimulatorServer:
         return self.server.sim  # type: ignore[attr-defined,no-any-return]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if self.sim.log:
             sys.stderr.write(f"[simulator] {self.address_string()} {format % args}\n")
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._dispatch(body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._dispatch(body=False)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if urlsplit(self.path).path != "/_sim/config":
             self._send(405, b"POST only on /_sim/config\n", "text/plain")
             return
@@ -291,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(200, config)
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         if urlsplit(self.path).path != "/_sim/requests":
             self._send(405, b"DELETE only on /_sim/requests\n", "text/plain")
             return
@@ -366,7 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._jma(url.path, as_of, body)
             else:
                 self._open_meteo(kind, url.query, as_of, faults, body)
-        except Exception:  # a simulator bug must show up as a 500 plus a traceback, not a hang
+        except Exception:  # noqa: BLE001 - a simulator bug must show up as a 500 plus a traceback, not a hang
             traceback.print_exc(file=sys.stderr)
             self._html(500, "Simulator Error", body)
 

@@ -1,6 +1,6 @@
 """The local dashboard: one self-contained HTML page drawn from the marts (no CDN, opens offline).
 
-    python -m ml report [--out PATH] [--area tokyo]      (or `make dashboard`)
+    python -m dashboard [--out PATH] [--area tokyo]     (or `python -m ml report`, `make dashboard`)
 
 For DuckDB users without Looker Studio. The page holds its data as inline JSON and draws five
 views as inline SVG with a few dozen lines of plain JavaScript (no library, so nothing to fetch):
@@ -23,15 +23,14 @@ import html
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ingest.config import Settings, known_area
-from ingest.warehouse import read_df
-from ml.io import _marts_pipeline
+from core.settings import Settings, known_area
+from core.warehouse import Marts, marts_pipeline, read_df
 
 
 @dataclass
@@ -60,7 +59,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def load(settings: Settings, area: str = "tokyo") -> DashboardData:
     """Query the marts for the five views (small result sets: a few thousand rows in all)."""
-    pipe = _marts_pipeline(settings)
+    pipe = marts_pipeline(settings)
 
     def q(sql: str, table: str, *params: Any) -> pd.DataFrame:
         try:
@@ -71,7 +70,7 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
 
     a = known_area(area)
     latest = q("select run_id, issue_date_jst from {table} where area = %s and run_kind = 'daily' "
-               "and model = 'xgboost' order by issued_at desc limit 1", "fct_forecasts", a)
+               "and model = 'xgboost' order by issued_at desc limit 1", Marts.FORECASTS, a)
     views: dict[str, Any] = {}
     if latest.empty:
         forecast, actual = pd.DataFrame(), pd.DataFrame()
@@ -80,37 +79,37 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
         run_id = str(latest["run_id"].iloc[0])
         issue = pd.Timestamp(latest["issue_date_jst"].iloc[0]).date()
         forecast = q("select target_hour_start_jst as t, predicted_mw as p, lower_mw as lo, upper_mw as hi "
-                     "from {table} where run_id = %s and model = 'xgboost' order by 1", "fct_forecasts", run_id)
+                     "from {table} where run_id = %s and model = 'xgboost' order by 1", Marts.FORECASTS, run_id)
         start = (pd.Timestamp(issue) - pd.Timedelta(days=7)).date()
         end = (pd.Timestamp(issue) + pd.Timedelta(days=17)).date()
         actual = q("select hour_start_jst as t, demand_mw as a, tepco_forecast_mw as tf from {table} "
                    "where area = %s and date_jst >= %s and date_jst < %s order by 1",
-                   "fct_demand_hourly", a, start, end)
+                   Marts.DEMAND_HOURLY, a, start, end)
     views["forecast"] = {"run_id": run_id, "issue_date": issue.isoformat() if issue else None,
                          "forecast": _records(forecast), "actual": _records(actual)}
     views["accuracy"] = _records(q(
         "select model, horizon_day, mape_pct, n_runs from {table} where area = %s and run_kind = 'daily' "
-        "and run_window = 'all_runs' order by model, horizon_day", "rpt_forecast_accuracy_by_horizon", a))
+        "and run_window = 'all_runs' order by model, horizon_day", Marts.ACCURACY_BY_HORIZON, a))
     views["heatmap"] = _records(q(
         "select horizon_day, target_hour_jst, mape_pct from {table} where area = %s and run_kind = 'daily' "
-        "and model = 'xgboost' order by 1, 2", "rpt_forecast_error_hour_by_horizon", a))
+        "and model = 'xgboost' order by 1, 2", Marts.ERROR_HOUR_BY_HORIZON, a))
     views["status"] = _records(q(
         "select stage, stage_order, latest_status, latest_started_at, latest_duration_s, latest_error_message, "
-        "n_runs from {table} order by stage_order", "rpt_system_status"))
+        "n_runs from {table} order by stage_order", Marts.SYSTEM_STATUS))
     views["runs"] = _records(q(
         "select run_id, stage, stage_order, status, duration_s, run_started_at from {table} "
-        "order by run_started_at desc, stage_order limit 400", "rpt_pipeline_runs"))
+        "order by run_started_at desc, stage_order limit 400", Marts.PIPELINE_RUNS))
     views["quality"] = _records(q(
         "select check_date, check_name, observed_value, warn_threshold, error_threshold, status from {table} "
-        "where check_date = (select max(check_date) from {table}) order by check_name", "fct_data_quality_checks"))
+        "where check_date = (select max(check_date) from {table}) order by check_name", Marts.DATA_QUALITY_CHECKS))
     views["anomalies"] = _records(q(
         "select hour_start_at, actual_mw, expected_mw, robust_z, severity from {table} where area = %s "
-        "order by hour_start_at desc limit 20", "fct_demand_anomalies", a))
+        "order by hour_start_at desc limit 20", Marts.DEMAND_ANOMALIES, a))
     td = q("select date_jst as d, mean_temperature_c as temp_c, mean_demand_mw as mean_mw, peak_demand_mw as peak_mw "
            "from {table} where area = %s and mean_temperature_c is not null and n_hours = 24 "
-           "order by date_jst desc limit 365", "rpt_demand_daily", a)
+           "order by date_jst desc limit 365", Marts.DEMAND_DAILY, a)
     views["temperature"] = _records(td)
-    return DashboardData(area, datetime.now(timezone.utc).isoformat(timespec="seconds"), views)
+    return DashboardData(area, datetime.now(UTC).isoformat(timespec="seconds"), views)
 
 
 def render(data: DashboardData) -> str:

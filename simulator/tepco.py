@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.simulator import tepco_format as tf
-from ingest.simulator.faults import FaultSet
+from simulator import tepco_format as tf
+from simulator.faults import FaultSet
 
 SCOPE = "tepco"
 _CONTENT_FAULTS = ("corrupt_csv", "short_block", "wrong_encoding", "revised_value", "spike_hour", "copied_day")

@@ -1,0 +1,40 @@
+"""The project's time conventions, defined once.
+
+- Instants are stored in UTC (columns ending `_at`); local dates and hours are JST (columns ending
+  `_jst`). Japan has no daylight saving time, so JST is a fixed +09:00.
+- An hour label is the hour's *start*: hour 13 of a JST date is 13:00–14:00 JST.
+- A forecast is issued at 04:00 JST on its issue date D: demand is known through D−1 23:00 JST,
+  and the weather vintage fetched by that morning's run is the one it may use.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pandas as pd
+
+JST = timezone(timedelta(hours=9))
+#: The IANA name, for libraries that want one (pandas, Open-Meteo's `timezone` parameter).
+JST_NAME = "Asia/Tokyo"
+#: The daily job runs at 04:00 JST; a forecast issued on date D is stamped 04:00 JST of D.
+ISSUE_HOUR_JST = 4
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, to the second (load and creation stamps)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def today_jst() -> date:
+    return datetime.now(JST).date()
+
+
+def issue_time(issue: date) -> datetime:
+    """04:00 JST on the issue date, as a UTC instant."""
+    return datetime(issue.year, issue.month, issue.day, ISSUE_HOUR_JST, tzinfo=JST).astimezone(UTC)
+
+
+def jst_to_utc(dates: list[date] | pd.Series, minutes: list[int] | pd.Series) -> pd.Series:
+    """Local JST date + minutes after midnight → UTC instants."""
+    local = pd.to_datetime(pd.Series(dates)) + pd.to_timedelta(pd.Series(minutes), unit="min")
+    return local.dt.tz_localize(JST_NAME).dt.tz_convert("UTC")
