@@ -33,8 +33,10 @@ from simulator import SimulatorServer
 REPO = Path(__file__).resolve().parents[1]
 ISSUES = [date(2024, 1, 1) + timedelta(days=7 * k) for k in range(52)]
 GROUPS = {"day 1": (1, 1), "days 2-7": (2, 7), "days 8-16": (8, 16), "days 1-16": (1, 16)}
-WEATHER_LABEL = {"oracle_observed": "oracle weather (observed, optimistic)",
-                 "forecast_vintage": "simulated weather error (noisy vintages)"}
+WEATHER_LABEL = {
+    "oracle_observed": "oracle weather (observed, optimistic)",
+    "forecast_vintage": "simulated weather error (noisy vintages)",
+}
 
 
 def run(cmd: list[str], env: dict[str, str], what: str) -> float:
@@ -67,8 +69,11 @@ def land_noisy_vintages(sim: SimulatorServer, seed: int, env: dict[str, str]) ->
         sim.as_of = d
         frames.append(open_meteo.fetch_forecast(fetcher, settings, points, issue_time(d), report))
     sim.noise_seed, sim.as_of = None, date(2025, 1, 1)
-    load(make_pipeline(settings), [open_meteo.open_meteo_forecast(pd.concat(frames, ignore_index=True), utc_now())],
-         report)
+    load(
+        make_pipeline(settings),
+        [open_meteo.open_meteo_forecast(pd.concat(frames, ignore_index=True), utc_now())],
+        report,
+    )
     if report.errors:
         sys.exit("vintages failed: " + "; ".join(report.errors))
 
@@ -77,34 +82,54 @@ def report(db: Path) -> None:
     con = duckdb.connect(str(db), read_only=True)
     marts = "analytics_marts"
     for source, label in WEATHER_LABEL.items():
-        print(f"\n== {label}: 52 weekly backtests issued 04:00 JST, 2024-01-01 … 2024-12-23 (rpt_forecast_accuracy_by_horizon)")
-        print(f"{'day':>4} {'MAPE %':>7} {'RMSE MW':>8} {'MAE MW':>7} {'bias MW':>8} {'skill':>6} {'naive MAPE':>10} {'cover90':>7} {'hours':>6}")
-        rows = con.execute(f"""
+        print(
+            f"\n== {label}: 52 weekly backtests issued 04:00 JST, 2024-01-01 … 2024-12-23 (rpt_forecast_accuracy_by_horizon)"
+        )
+        print(
+            f"{'day':>4} {'MAPE %':>7} {'RMSE MW':>8} {'MAE MW':>7} {'bias MW':>8} {'skill':>6} {'naive MAPE':>10} {'cover90':>7} {'hours':>6}"
+        )
+        rows = con.execute(
+            f"""
             select x.horizon_day, x.mape_pct, x.rmse_mw, x.mae_mw, x.bias_mw, x.skill_vs_seasonal_naive,
                    n.mape_pct, x.interval_coverage, x.n_hours
             from {marts}.rpt_forecast_accuracy_by_horizon x
             join {marts}.rpt_forecast_accuracy_by_horizon n using (area, run_kind, weather_source, run_window, horizon_day)
             where x.model = 'xgboost' and n.model = 'seasonal_naive' and x.run_kind = 'backtest'
-              and x.weather_source = ? and x.run_window = 'all_runs' order by 1""", [source]).fetchall()
+              and x.weather_source = ? and x.run_window = 'all_runs' order by 1""",
+            [source],
+        ).fetchall()
         for r in rows:
-            print(f"{r[0]:>4} {r[1]:>7.2f} {r[2]:>8.0f} {r[3]:>7.0f} {r[4]:>8.0f} {r[5]:>6.3f} {r[6]:>10.2f} {r[7]:>7.3f} {r[8]:>6}")
+            print(
+                f"{r[0]:>4} {r[1]:>7.2f} {r[2]:>8.0f} {r[3]:>7.0f} {r[4]:>8.0f} {r[5]:>6.3f} {r[6]:>10.2f} {r[7]:>7.3f} {r[8]:>6}"
+            )
         for name, (lo, hi) in GROUPS.items():
-            m = con.execute(f"""
+            m = con.execute(
+                f"""
                 select avg(e.abs_pct_error), 1 - sum(e.abs_error_mw) / sum(n.abs_error_mw), avg(n.abs_pct_error)
                 from {marts}.fct_forecast_errors e
                 join {marts}.fct_forecast_errors n on n.run_id = e.run_id and n.target_hour_start_at = e.target_hour_start_at
                  and n.model = 'seasonal_naive'
                 where e.model = 'xgboost' and e.run_kind = 'backtest' and e.weather_source = ?
-                  and e.horizon_day between ? and ?""", [source, lo, hi]).fetchone()
-            print(f"  {name:<10} MAPE {m[0]:.2f} %   skill vs seasonal naive {m[1]:.3f}   (seasonal naive {m[2]:.2f} %)")
-        t = con.execute(f"""
+                  and e.horizon_day between ? and ?""",
+                [source, lo, hi],
+            ).fetchone()
+            print(
+                f"  {name:<10} MAPE {m[0]:.2f} %   skill vs seasonal naive {m[1]:.3f}   (seasonal naive {m[2]:.2f} %)"
+            )
+        t = con.execute(
+            f"""
             select avg(e.abs_pct_error), avg(t.abs_pct_error) from {marts}.fct_forecast_errors e
             join {marts}.fct_forecast_errors t on t.run_id = e.run_id and t.target_hour_start_at = e.target_hour_start_at
              and t.model = 'tepco'
-            where e.model = 'xgboost' and e.weather_source = ? and e.horizon_day = 1""", [source]).fetchone()
-        print(f"  day 1 on hours where TEPCO published: ours {t[0]:.2f} % vs TEPCO 予測値 {t[1]:.2f} % "
-              "(TEPCO's is an intraday forecast about an hour ahead: a ceiling, not a day-ahead peer)")
-        hol = con.execute(f"""
+            where e.model = 'xgboost' and e.weather_source = ? and e.horizon_day = 1""",
+            [source],
+        ).fetchone()
+        print(
+            f"  day 1 on hours where TEPCO published: ours {t[0]:.2f} % vs TEPCO 予測値 {t[1]:.2f} % "
+            "(TEPCO's is an intraday forecast about an hour ahead: a ceiling, not a day-ahead peer)"
+        )
+        hol = con.execute(
+            f"""
             select case
                      when (month(target_date_jst) = 4 and day(target_date_jst) >= 27) or (month(target_date_jst) = 5 and day(target_date_jst) <= 6) then 'Golden Week (4/27–5/6)'
                      when month(target_date_jst) = 8 and day(target_date_jst) between 10 and 18 then 'Obon (8/10–8/18)'
@@ -112,7 +137,9 @@ def report(db: Path) -> None:
                      else 'normal weeks' end as period,
                    avg(abs_pct_error), count(*)
             from {marts}.fct_forecast_errors
-            where model = 'xgboost' and run_kind = 'backtest' and weather_source = ? group by 1 order by 1""", [source]).fetchall()
+            where model = 'xgboost' and run_kind = 'backtest' and weather_source = ? group by 1 order by 1""",
+            [source],
+        ).fetchall()
         print("  holiday weeks (all horizons): " + "; ".join(f"{p} {m:.2f} % ({n} h)" for p, m, n in hol))
 
 
@@ -126,7 +153,12 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-accuracy-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "warehouse.duckdb"
-    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DBT_LOG_PATH": str(work / "dbt_logs")}
+    env = {
+        **os.environ,
+        "ENERGY_DATA_DIR": str(work),
+        "ENERGY_DUCKDB_PATH": str(db),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+    }
     if not (REPO / "profiles.yml").exists():
         shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
     dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
@@ -142,14 +174,37 @@ def main() -> None:
         run(dbt + ["build", *common], env, "dbt build")
         bt = {}
         for weather, label in (("oracle", "bench-oracle"), ("vintage", "bench-noisy-weather")):
-            bt[weather] = run([py, "-m", "ml", "backtest", "--start", first, "--end", last, "--every", "7",
-                               "--weather", weather, "--label", label], env, f"backtest, {weather} weather")
+            bt[weather] = run(
+                [
+                    py,
+                    "-m",
+                    "ml",
+                    "backtest",
+                    "--start",
+                    first,
+                    "--end",
+                    last,
+                    "--every",
+                    "7",
+                    "--weather",
+                    weather,
+                    "--label",
+                    label,
+                ],
+                env,
+                f"backtest, {weather} weather",
+            )
         run(dbt + ["build", "--select", "stg_ml__forecasts+", *common], env, "dbt build of the accuracy marts")
         report(db)
-        print(f"\nbacktest wall time: oracle {bt['oracle']:.0f} s (models trained), noisy {bt['vintage']:.0f} s "
-              "(models reused: training never sees forecast weather)")
-        step = run([py, "-m", "ml", "forecast", "--as-of", "2024-12-31", "--retrain"], env,
-                   "one daily forecast step with a fresh training (read, train, predict 384 h, write)")
+        print(
+            f"\nbacktest wall time: oracle {bt['oracle']:.0f} s (models trained), noisy {bt['vintage']:.0f} s "
+            "(models reused: training never sees forecast weather)"
+        )
+        step = run(
+            [py, "-m", "ml", "forecast", "--as-of", "2024-12-31", "--retrain"],
+            env,
+            "one daily forecast step with a fresh training (read, train, predict 384 h, write)",
+        )
         print(f"forecast step with training on all history: {step:.1f} s wall (process start included)")
     print(f"benchmark total: {time.perf_counter() - t_start:.0f} s; warehouse {db}")
 

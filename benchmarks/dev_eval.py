@@ -44,8 +44,10 @@ def main() -> None:
             errs.setdefault(h, []).append(e)
         d += timedelta(days=args.every)
     groups = {"day 1": [1], "days 2-7": range(2, 8), "days 8-16": range(8, 17), "all": range(1, 17)}
-    print("  ".join(f"{g}: {np.mean([e for h in hs for e in errs.get(h, [])]):.2f} %" for g, hs in groups.items()),
-          f"({time.perf_counter() - t0:.0f} s)")
+    print(
+        "  ".join(f"{g}: {np.mean([e for h in hs for e in errs.get(h, [])]):.2f} %" for g, hs in groups.items()),
+        f"({time.perf_counter() - t0:.0f} s)",
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def _env(data: Path, sim: SimulatorServer, **extra: str) -> dict[str, str]:
 
 def _run(env: dict[str, str], as_of: str) -> tuple[int, float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", as_of], env=env, capture_output=True,
-                          text=True, cwd="/")
+    proc = subprocess.run(
+        ["bash", str(REPO / "run_daily.sh"), "--as-of", as_of], env=env, capture_output=True, text=True, cwd="/"
+    )
     return proc.returncode, time.perf_counter() - t0, proc.stdout + proc.stderr
 
 
@@ -54,8 +55,9 @@ def _stage_seconds(out: str) -> dict[str, float]:
 
 def _coverage(db: Path, start: date, end: date) -> str:
     with duckdb.connect(str(db), read_only=True) as con:
-        n, lo, hi = con.execute("select count(distinct hour_start_at), min(date_jst), max(date_jst) "
-                                "from analytics_marts.fct_demand_hourly").fetchone()
+        n, lo, hi = con.execute(
+            "select count(distinct hour_start_at), min(date_jst), max(date_jst) from analytics_marts.fct_demand_hourly"
+        ).fetchone()
     expected = ((end - start).days + 1) * 24
     return f"{n} of {expected} hours {start} → {end} ({lo} … {hi}){' — complete' if n == expected else ' — GAPS'}"
 
@@ -81,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         boot = re.findall(r"bootstrap (\d+)/(\d+): .* (\d+) s elapsed", out)
         train = re.search(r"timings: read ([\d.]+) s, model ([\d.]+) s", out)
         print(f"exit {rc}, wall {secs:.1f} s")
-        print("  parts: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
-              + (f"; of ingest, the bootstrap backfill took ~{boot[-1][2]} s for {boot[-1][1]} years" if boot else "")
-              + (f"; of forecast, training {train[2]} s" if train else ""))
+        print(
+            "  parts: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+            + (f"; of ingest, the bootstrap backfill took ~{boot[-1][2]} s for {boot[-1][1]} years" if boot else "")
+            + (f"; of forecast, training {train[2]} s" if train else "")
+        )
         with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
             (rows,) = con.execute("select count(*) from raw.ml_forecasts where model = 'xgboost'").fetchone()
         print(f"  forecast rows: {rows}; fct_demand_hourly: {_coverage(data / 'warehouse.duckdb', *history)}")
@@ -93,22 +98,32 @@ def main(argv: list[str] | None = None) -> int:
         print("== 2. the same command again")
         sim.reset_request_counts()
         rc2, secs2, out2 = _run(_env(data, sim), args.as_of)
-        print(f"exit {rc2}, wall {secs2:.1f} s, backfilled again: {'bootstrap' in out2}, "
-              f"yearly files fetched: {sim.request_counts()['tepco_juyo']}")
+        print(
+            f"exit {rc2}, wall {secs2:.1f} s, backfilled again: {'bootstrap' in out2}, "
+            f"yearly files fetched: {sim.request_counts()['tepco_juyo']}"
+        )
 
         print("== 3. a warehouse holding today's failing first run (no bootstrap), then the next run")
         data3 = work / "failed_first"
         rc_a, secs_a, _ = _run(_env(data3, sim, ENERGY_BOOTSTRAP="0"), args.as_of)
         rc_b, secs_b, _ = _run(_env(data3, sim), args.as_of)
-        print(f"failing first run: exit {rc_a} ({secs_a:.1f} s); next run: exit {rc_b} ({secs_b:.1f} s); "
-              f"fct_demand_hourly: {_coverage(data3 / 'warehouse.duckdb', *history)}")
+        print(
+            f"failing first run: exit {rc_a} ({secs_a:.1f} s); next run: exit {rc_b} ({secs_b:.1f} s); "
+            f"fct_demand_hourly: {_coverage(data3 / 'warehouse.duckdb', *history)}"
+        )
 
         print("== 4. a bootstrap killed after its third year, then run again")
         data4 = work / "killed"
         env4 = _env(data4, sim)
         sim.reset_request_counts()
-        proc = subprocess.Popen([sys.executable, "-m", "ingest", "daily", "--as-of", args.as_of], cwd=REPO,
-                                env=env4, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "daily", "--as-of", args.as_of],
+            cwd=REPO,
+            env=env4,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stderr is not None
         for line in proc.stderr:
             if line.startswith("bootstrap 3/"):
@@ -122,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         landed = sorted({p.rsplit("/", 1)[-1] for p in first if "juyo-" in p})
         again = sorted({p.rsplit("/", 1)[-1] for p in second if "juyo-" in p})
         print(f"killed after year 3 (exit {proc.returncode}); its requests: {len(first)}, yearly files: {landed}")
-        print(f"next run: exit {rc4} ({secs4:.1f} s); yearly files fetched: {again}; "
-              f"fetched again of those landed before the kill: {sorted(set(landed[:3]) & set(again))}; "
-              f"fct_demand_hourly: {_coverage(data4 / 'warehouse.duckdb', *history)}")
+        print(
+            f"next run: exit {rc4} ({secs4:.1f} s); yearly files fetched: {again}; "
+            f"fetched again of those landed before the kill: {sorted(set(landed[:3]) & set(again))}; "
+            f"fct_demand_hourly: {_coverage(data4 / 'warehouse.duckdb', *history)}"
+        )
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if rc == 0 and rc2 == 0 and rc_b == 0 and rc4 == 0 else 1

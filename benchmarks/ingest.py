@@ -39,11 +39,16 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
 
 def checksums(db: Path) -> dict[str, tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema='raw' "
-            "and table_name not like '\\_dlt%' escape '\\' order by 1").fetchall()]
-        return {t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from raw.{t} t").fetchone()
-                for t in tables}
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema='raw' "
+                "and table_name not like '\\_dlt%' escape '\\' order by 1"
+            ).fetchall()
+        ]
+        return {
+            t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from raw.{t} t").fetchone() for t in tables
+        }
 
 
 def main() -> None:
@@ -59,30 +64,49 @@ def main() -> None:
         wall, peak, out = timed([py, "-m", "ingest", "backfill", "--start", "2016-04-01", "--end", "2024-12-31"], env)
         db = work / "warehouse.duckdb"
         with duckdb.connect(str(db), read_only=True) as con:
-            loaded = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in
-                         ("tepco_hourly", "tepco_five_minute", "tepco_daily_summary", "open_meteo_observed",
-                          "jp_holidays"))
+            loaded = sum(
+                con.execute(f"select count(*) from raw.{t}").fetchone()[0]
+                for t in (
+                    "tepco_hourly",
+                    "tepco_five_minute",
+                    "tepco_daily_summary",
+                    "open_meteo_observed",
+                    "jp_holidays",
+                )
+            )
             hours, distinct, dups = con.execute(
                 "select count(*), count(distinct hour_start_at), count(*) - count(distinct (source_kind, hour_start_at))"
-                " from raw.tepco_hourly").fetchone()
+                " from raw.tepco_hourly"
+            ).fetchone()
             juyo_hours = con.execute("select count(*) from raw.tepco_hourly where source_kind='juyo'").fetchone()[0]
             gaps = con.execute(
                 "select count(*) from (select hour_start_at - lag(hour_start_at) over (order by hour_start_at) d"
-                " from (select distinct hour_start_at from raw.tepco_hourly)) where d <> interval 1 hour").fetchone()[0]
+                " from (select distinct hour_start_at from raw.tepco_hourly)) where d <> interval 1 hour"
+            ).fetchone()[0]
             five = con.execute("select count(*), min(date_jst), max(date_jst) from raw.tepco_five_minute").fetchone()
-            summ = con.execute("select count(*), min(report_date), max(report_date) from raw.tepco_daily_summary").fetchone()
+            summ = con.execute(
+                "select count(*), min(report_date), max(report_date) from raw.tepco_daily_summary"
+            ).fetchone()
             wx = con.execute(
                 "select point_id, count(*) from raw.open_meteo_observed where valid_at >= '2022-12-31 15:00+00'"
-                " and valid_at < '2024-12-31 15:00+00' group by 1 order by 1").fetchall()
+                " and valid_at < '2024-12-31 15:00+00' group by 1 order by 1"
+            ).fetchall()
         print("== backfill 2016-04-01 … 2024-12-31 (simulator on", args.data, ")")
         print(out.strip())
         print(f"wall time {wall:.1f} s, {loaded / wall:,.0f} rows/s, peak RSS {peak / 1024:.0f} MiB")
-        print(f"tepco_hourly: {distinct} distinct hours (juyo {juyo_hours}), {hours} rows incl. daily-file rows, "
-              f"duplicates {dups}, gaps {gaps}")
-        print(f"tepco_five_minute: {five[0]} rows {five[1]} … {five[2]}; tepco_daily_summary: {summ[0]} rows "
-              f"{summ[1]} … {summ[2]}")
-        print("open_meteo_observed 2023–2024 JST per point:", ", ".join(f"{p} {n}" for p, n in wx),
-              f"(total {sum(n for _, n in wx)})")
+        print(
+            f"tepco_hourly: {distinct} distinct hours (juyo {juyo_hours}), {hours} rows incl. daily-file rows, "
+            f"duplicates {dups}, gaps {gaps}"
+        )
+        print(
+            f"tepco_five_minute: {five[0]} rows {five[1]} … {five[2]}; tepco_daily_summary: {summ[0]} rows "
+            f"{summ[1]} … {summ[2]}"
+        )
+        print(
+            "open_meteo_observed 2023–2024 JST per point:",
+            ", ".join(f"{p} {n}" for p, n in wx),
+            f"(total {sum(n for _, n in wx)})",
+        )
 
         sim.as_of = "2024-06-15"
         runs = []

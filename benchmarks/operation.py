@@ -35,8 +35,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def checksums(db: Path) -> dict[str, tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return {t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
-                for t in MARTS}
+        return {
+            t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
+            for t in MARTS
+        }
 
 
 def main() -> None:
@@ -54,33 +56,69 @@ def main() -> None:
         env.update(sim.env())
         if not db.exists():
             print(f"… backfill 2016-04-01 … {start - timedelta(days=1)}", flush=True)
-            subprocess.run([sys.executable, "-m", "ingest", "backfill", "--start", "2016-04-01",
-                            "--end", str(start - timedelta(days=1))], env=env, cwd=REPO, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "ingest",
+                    "backfill",
+                    "--start",
+                    "2016-04-01",
+                    "--end",
+                    str(start - timedelta(days=1)),
+                ],
+                env=env,
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
         walls, codes = [], []
         for k in range(args.days):
             day = start + timedelta(days=k)
             sim.as_of = day
             t0 = time.perf_counter()
-            proc = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", str(day)], env=env,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                ["bash", str(REPO / "run_daily.sh"), "--as-of", str(day)], env=env, capture_output=True, text=True
+            )
             walls.append(time.perf_counter() - t0)
             codes.append(proc.returncode)
             trained = "trained" if "trained:" in proc.stdout else "reused"
             print(f"run_daily --as-of {day}: exit {proc.returncode}, {walls[-1]:.1f} s (model {trained})", flush=True)
             if proc.returncode != 0:
                 print(proc.stdout[-3000:])
-        print(f"\n{args.days} runs: {codes.count(0)} exit 0; wall time median {statistics.median(walls):.1f} s, "
-              f"max {max(walls):.1f} s")
+        print(
+            f"\n{args.days} runs: {codes.count(0)} exit 0; wall time median {statistics.median(walls):.1f} s, "
+            f"max {max(walls):.1f} s"
+        )
         # the last run's late stage records are in the spool: load them and rebuild the monitoring marts
         subprocess.run([sys.executable, "-m", "ingest", "runlog", "flush"], env=env, cwd=REPO, capture_output=True)
-        subprocess.run([str(REPO / ".venv" / "bin" / "dbt"), "build", "--select", "stg_pipeline__runs+",
-                        "--project-dir", str(REPO), "--profiles-dir", str(REPO)], env=env, cwd=REPO, capture_output=True)
+        subprocess.run(
+            [
+                str(REPO / ".venv" / "bin" / "dbt"),
+                "build",
+                "--select",
+                "stg_pipeline__runs+",
+                "--project-dir",
+                str(REPO),
+                "--profiles-dir",
+                str(REPO),
+            ],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+        )
         with duckdb.connect(str(db), read_only=True) as con:
             per_run = con.execute("""select count(distinct run_id), sum(n), min(n), max(n) from (
                 select run_id, count(*) as n from analytics_marts.rpt_pipeline_runs group by 1)""").fetchone()
-            print(f"rpt_pipeline_runs: {per_run[0]} runs, {per_run[1]} stage rows, {per_run[2]}–{per_run[3]} stages per run")
-            print("rpt_system_status:", con.execute("select stage, latest_status, n_runs from analytics_marts.rpt_system_status "
-                                                    "order by stage_order").fetchall())
+            print(
+                f"rpt_pipeline_runs: {per_run[0]} runs, {per_run[1]} stage rows, {per_run[2]}–{per_run[3]} stages per run"
+            )
+            print(
+                "rpt_system_status:",
+                con.execute(
+                    "select stage, latest_status, n_runs from analytics_marts.rpt_system_status order by stage_order"
+                ).fetchall(),
+            )
             daily = con.execute("""select count(distinct run_id) from analytics_marts.fct_forecasts
                                    where run_kind = 'daily'""").fetchone()[0]
             print(f"daily runs in fct_forecasts: {daily}")
@@ -103,26 +141,37 @@ def main() -> None:
             print(f"dashboard: {page} ({page.stat().st_size / 1024:.0f} KiB)")
             if chromium():
                 res = check_page(page, screenshot=work / "dashboard.png")
-                print(f"  headless chromium: status {res.status}, {len(res.console)} console messages, "
-                      f"load {res.load_seconds:.2f} s (browser start to scripts done), charts drawn {res.drawn}, "
-                      f"screenshot {res.screenshot}")
+                print(
+                    f"  headless chromium: status {res.status}, {len(res.console)} console messages, "
+                    f"load {res.load_seconds:.2f} s (browser start to scripts done), charts drawn {res.drawn}, "
+                    f"screenshot {res.screenshot}"
+                )
         # re-run one day: every business mart identical
         replay = start + timedelta(days=args.days - 1)
         sim.as_of = replay
         before = checksums(db)
         t0 = time.perf_counter()
-        rc = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env,
-                            capture_output=True, text=True).returncode
+        rc = subprocess.run(
+            ["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env, capture_output=True, text=True
+        ).returncode
         same = checksums(db) == before
         print(f"re-run of {replay}: exit {rc}, {time.perf_counter() - t0:.1f} s, business marts identical: {same}")
         # two at once
-        a = subprocess.Popen(["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay), "--skip-forecast"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        a = subprocess.Popen(
+            ["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay), "--skip-forecast"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         time.sleep(2)
-        b = subprocess.run(["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env, capture_output=True,
-                           text=True)
-        print(f"two runs at once: first exit {a.wait()}, second exit {b.returncode} "
-              f"({'refused: ' + b.stderr.strip().splitlines()[-1] if b.returncode == 10 else 'NOT refused'})")
+        b = subprocess.run(
+            ["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env, capture_output=True, text=True
+        )
+        print(
+            f"two runs at once: first exit {a.wait()}, second exit {b.returncode} "
+            f"({'refused: ' + b.stderr.strip().splitlines()[-1] if b.returncode == 10 else 'NOT refused'})"
+        )
     print(f"work folder: {work}")
 
 

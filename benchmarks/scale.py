@@ -35,12 +35,32 @@ PROJECT_FILES = ["dbt_project.yml", "models", "macros", "seeds", "tests/dbt", "a
 
 def build(project: Path, db: Path, areas: list[str], target_dir: Path) -> tuple[float, float, str]:
     """`dbt build --full-refresh --exclude test_type:unit` in a child process: (seconds, peak RSS MiB, tail)."""
-    env = {**os.environ, "ENERGY_DUCKDB_PATH": str(db), "ENERGY_TARGET": "dev",
-           "DBT_LOG_PATH": str(target_dir / "logs")}
+    env = {
+        **os.environ,
+        "ENERGY_DUCKDB_PATH": str(db),
+        "ENERGY_TARGET": "dev",
+        "DBT_LOG_PATH": str(target_dir / "logs"),
+    }
     vars_ = "{areas: [" + ", ".join(f"'{a}'" for a in areas) + "]}"
-    cmd = ["/usr/bin/time", "-f", "MAXRSS_KIB %M", str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors",
-           "build", "--full-refresh", "--exclude", "test_type:unit", "--vars", vars_,
-           "--project-dir", str(project), "--profiles-dir", str(REPO), "--target-path", str(target_dir)]
+    cmd = [
+        "/usr/bin/time",
+        "-f",
+        "MAXRSS_KIB %M",
+        str(REPO / ".venv" / "bin" / "dbt"),
+        "--no-use-colors",
+        "build",
+        "--full-refresh",
+        "--exclude",
+        "test_type:unit",
+        "--vars",
+        vars_,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(REPO),
+        "--target-path",
+        str(target_dir),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
@@ -76,24 +96,42 @@ def replicate(db: Path, areas: list[str]) -> dict[str, int]:
     with duckdb.connect(str(db)) as con:
         for k, area in enumerate(areas[1:], start=1):
             factor = 0.6 + 0.05 * k  # areas of different sizes, inside the staging range test (10–70 GW)
-            for table, scaled in [("tepco_hourly", ["demand_man_kw", "forecast_man_kw", "supply_man_kw"]),
-                                  ("tepco_five_minute", ["demand_man_kw", "solar_man_kw"]),
-                                  ("tepco_daily_summary", [])]:
-                cols = [r[0] for r in con.execute(
-                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-                    "order by ordinal_position", [table]).fetchall()]
+            for table, scaled in [
+                ("tepco_hourly", ["demand_man_kw", "forecast_man_kw", "supply_man_kw"]),
+                ("tepco_five_minute", ["demand_man_kw", "solar_man_kw"]),
+                ("tepco_daily_summary", []),
+            ]:
+                cols = [
+                    r[0]
+                    for r in con.execute(
+                        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                        "order by ordinal_position",
+                        [table],
+                    ).fetchall()
+                ]
                 exprs = [f"'{area}'" if c == "area" else f"round({c} * {factor})" if c in scaled else c for c in cols]
-                con.execute(f"insert into raw.{table} ({', '.join(cols)}) select {', '.join(exprs)} "
-                            f"from raw.{table} where area = 'tokyo'")
+                con.execute(
+                    f"insert into raw.{table} ({', '.join(cols)}) select {', '.join(exprs)} "
+                    f"from raw.{table} where area = 'tokyo'"
+                )
             for table in ("open_meteo_observed", "open_meteo_forecast"):
-                cols = [r[0] for r in con.execute(
-                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-                    "order by ordinal_position", [table]).fetchall()]
+                cols = [
+                    r[0]
+                    for r in con.execute(
+                        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                        "order by ordinal_position",
+                        [table],
+                    ).fetchall()
+                ]
                 exprs = [f"point_id || '_{k}'" if c == "point_id" else c for c in cols]
-                con.execute(f"insert into raw.{table} ({', '.join(cols)}) select {', '.join(exprs)} "
-                            f"from raw.{table} where point_id not like '%\\_%' escape '\\'")
-        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                for t in ("tepco_hourly", "tepco_five_minute", "open_meteo_observed")}
+                con.execute(
+                    f"insert into raw.{table} ({', '.join(cols)}) select {', '.join(exprs)} "
+                    f"from raw.{table} where point_id not like '%\\_%' escape '\\'"
+                )
+        return {
+            t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
+            for t in ("tepco_hourly", "tepco_five_minute", "open_meteo_observed")
+        }
 
 
 def main() -> None:
@@ -114,12 +152,22 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(upstream, start, end + timedelta(days=20), seed=42)
         print(f"generated {start} … {end} in {time.perf_counter() - t0:.0f} s", flush=True)
-        env = {**os.environ, "ENERGY_DATA_DIR": str(work / "data"), "ENERGY_DUCKDB_PATH": str(one), "ENERGY_ARCHIVE": "0"}
+        env = {
+            **os.environ,
+            "ENERGY_DATA_DIR": str(work / "data"),
+            "ENERGY_DUCKDB_PATH": str(one),
+            "ENERGY_ARCHIVE": "0",
+        }
         with SimulatorServer(upstream, end + timedelta(days=1)) as sim:
             env.update(sim.env())
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "ingest", "backfill", "--start", str(start), "--end", str(end)],
-                           env=env, cwd=REPO, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "ingest", "backfill", "--start", str(start), "--end", str(end)],
+                env=env,
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
             print(f"backfilled in {time.perf_counter() - t0:.0f} s", flush=True)
     with duckdb.connect(str(one), read_only=True) as con:
         hours = con.execute("select count(distinct (date_jst, hour_jst)) from raw.tepco_hourly").fetchone()[0]
@@ -140,8 +188,9 @@ def main() -> None:
     with duckdb.connect(str(many), read_only=True) as con:
         n = con.execute("select count(*), count(distinct area) from analytics_marts.fct_features_hourly").fetchone()
     print(f"fct_features_hourly: {n[0]} rows over {n[1]} areas")
-    print(f"growth 1 → {args.areas} areas: wall time × {sn / s1:.2f}, peak memory × {mn / m1:.2f} "
-          f"(data × {args.areas})")
+    print(
+        f"growth 1 → {args.areas} areas: wall time × {sn / s1:.2f}, peak memory × {mn / m1:.2f} (data × {args.areas})"
+    )
     print(f"work folder: {work}")
 
 

@@ -25,9 +25,16 @@ VOLATILE = re.compile(
     r"trained_at|duration|wall_|^git_|^revision|^host|^pid$|^generated_at|^log_path|^error$|"
     r"^archive_path|^quarantine_path|^model_path|^model_version|^model_id|^log_file"
 )
-MARTS = ["fct_demand_hourly", "fct_features_hourly", "fct_forecasts", "fct_forecast_errors",
-         "rpt_forecast_accuracy_by_horizon", "rpt_forecast_accuracy_daily", "dim_calendar",
-         "fct_weather_area_hourly"]
+MARTS = [
+    "fct_demand_hourly",
+    "fct_features_hourly",
+    "fct_forecasts",
+    "fct_forecast_errors",
+    "rpt_forecast_accuracy_by_horizon",
+    "rpt_forecast_accuracy_daily",
+    "dim_calendar",
+    "fct_weather_area_hourly",
+]
 
 
 def table_checksums(db: Path) -> dict[str, dict]:
@@ -36,18 +43,28 @@ def table_checksums(db: Path) -> dict[str, dict]:
         rels = con.execute("""select table_schema, table_name from information_schema.tables
                               where table_schema = 'raw' and table_name not like '_dlt%'
                               order by 1, 2""").fetchall()
-        rels += [(s, t) for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_schema like '%marts'"
-        ).fetchall() if t in MARTS]
+        rels += [
+            (s, t)
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables where table_schema like '%marts'"
+            ).fetchall()
+            if t in MARTS
+        ]
         for schema, table in sorted(rels):
-            cols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by column_name", [schema, table]).fetchall()]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by column_name",
+                    [schema, table],
+                ).fetchall()
+            ]
             kept = [c for c in cols if not VOLATILE.search(c)]
             row = ", ".join(f'"{c}"' for c in kept)
             n, s = con.execute(
-                f'select count(*), coalesce(sum(hash(row({row})::varchar)::hugeint), 0)::varchar '
-                f'from "{schema}"."{table}"').fetchone()
+                f"select count(*), coalesce(sum(hash(row({row})::varchar)::hugeint), 0)::varchar "
+                f'from "{schema}"."{table}"'
+            ).fetchone()
             out[f"{schema}.{table}"] = {"rows": n, "checksum": s, "left_out": [c for c in cols if c not in kept]}
     return out
 

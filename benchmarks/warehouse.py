@@ -44,7 +44,12 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-dbt-"))
     db = work / "warehouse.duckdb"
     target = work / "target"
-    env = {**os.environ, "ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(db), "DBT_LOG_PATH": str(work / "dbt_logs")}
+    env = {
+        **os.environ,
+        "ENERGY_DATA_DIR": str(work),
+        "ENERGY_DUCKDB_PATH": str(db),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+    }
     if not (REPO / "profiles.yml").exists():
         shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
     dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
@@ -60,15 +65,26 @@ def main() -> None:
         print(f"dbt build --full-refresh, cold (parse included): {full:.1f} s")
         ingest = run([py, "-m", "ingest", "daily", "--as-of", "2025-01-01"], env)
         incr = run(dbt + ["build", "--exclude", "test_type:unit", *common], env)
-        print(f"ingest daily --as-of 2025-01-01: {ingest:.1f} s; dbt build (incremental, as run_daily.sh runs it: "
-              f"data tests, no unit tests): {incr:.1f} s")
+        print(
+            f"ingest daily --as-of 2025-01-01: {ingest:.1f} s; dbt build (incremental, as run_daily.sh runs it: "
+            f"data tests, no unit tests): {incr:.1f} s"
+        )
     with duckdb.connect(str(db), read_only=True) as con:
         for sql, label in [
-            ("select count(*), count(distinct hour_start_at) from analytics_marts.fct_demand_hourly", "fct_demand_hourly rows, distinct hours"),
-            ("""select count(*) from (select hour_start_at - lag(hour_start_at) over (order by hour_start_at) as d
-                from analytics_marts.fct_demand_hourly) where d <> interval 1 hour""", "gaps in fct_demand_hourly"),
-            ("""select count(*), count(temperature_c), count(day_type) from analytics_marts.fct_features_hourly
-                where date_jst between '2023-01-01' and '2024-12-31'""", "features 2023–2024: hours, with weather, with calendar"),
+            (
+                "select count(*), count(distinct hour_start_at) from analytics_marts.fct_demand_hourly",
+                "fct_demand_hourly rows, distinct hours",
+            ),
+            (
+                """select count(*) from (select hour_start_at - lag(hour_start_at) over (order by hour_start_at) as d
+                from analytics_marts.fct_demand_hourly) where d <> interval 1 hour""",
+                "gaps in fct_demand_hourly",
+            ),
+            (
+                """select count(*), count(temperature_c), count(day_type) from analytics_marts.fct_features_hourly
+                where date_jst between '2023-01-01' and '2024-12-31'""",
+                "features 2023–2024: hours, with weather, with calendar",
+            ),
         ]:
             print(f"{label}: {con.execute(sql).fetchone()}")
 

@@ -27,8 +27,9 @@ def redact(text: str, environ: dict[str, str] | None = None) -> str:
     if environ is None:
         secrets = config.secret_values()
     else:
-        secrets = sorted((v for k, v in environ.items() if SECRET_NAME.search(k) and v and len(v) >= 6), key=len,
-                         reverse=True)
+        secrets = sorted(
+            (v for k, v in environ.items() if SECRET_NAME.search(k) and v and len(v) >= 6), key=len, reverse=True
+        )
     for value in secrets:
         text = text.replace(value, "***")
     return text

@@ -32,15 +32,28 @@ def explain(exc: BaseException) -> str:
     low = full.lower()
     reason = " ".join(f"{type(root).__name__}: {root}".split())[:240]
     if "lock" in low and "conflicting" in low:
-        return ("the DuckDB warehouse is locked by another process (a BI tool, `dbt docs serve`, a stuck run?): "
-                f"close it and run again ({reason})")
+        return (
+            "the DuckDB warehouse is locked by another process (a BI tool, `dbt docs serve`, a stuck run?): "
+            f"close it and run again ({reason})"
+        )
     if "no space left" in low:
         return f"the disk is full: free space under ENERGY_DATA_DIR and run again ({reason})"
-    if any(k in low for k in ("not a valid duckdb database", "corrupt", "invalid input error: file",
-                              "is not a duckdb", "serialization error", "checksum")):
-        return (f"the DuckDB warehouse file cannot be read (corrupted, or not a DuckDB file): move it aside "
-                f"(ENERGY_DUCKDB_PATH); the next run's bootstrap rebuilds the history, or replay the raw-file "
-                f"archive with `python -m ingest backfill --from-archive` ({reason})")
+    if any(
+        k in low
+        for k in (
+            "not a valid duckdb database",
+            "corrupt",
+            "invalid input error: file",
+            "is not a duckdb",
+            "serialization error",
+            "checksum",
+        )
+    ):
+        return (
+            f"the DuckDB warehouse file cannot be read (corrupted, or not a DuckDB file): move it aside "
+            f"(ENERGY_DUCKDB_PATH); the next run's bootstrap rebuilds the history, or replay the raw-file "
+            f"archive with `python -m ingest backfill --from-archive` ({reason})"
+        )
     if root is not exc:
         first = " ".join(text.splitlines()[0].split())[:160]
         return f"{first} — cause: {reason}"

@@ -27,7 +27,11 @@ DAILY: tuple[ExitCode, ...] = (
     ExitCode(2, "setup", "bad arguments (also an --as-of after today against a live upstream)"),
     ExitCode(10, "setup", "another run holds the lock"),
     ExitCode(11, "setup", "environment setup failed"),
-    ExitCode(21, "ingest", "ingest loaded only part (an upstream kept failing, or files/rows were set aside; later stages ran)"),
+    ExitCode(
+        21,
+        "ingest",
+        "ingest loaded only part (an upstream kept failing, or files/rows were set aside; later stages ran)",
+    ),
     ExitCode(22, "ingest", "ingest loaded nothing or could not write the warehouse (later stages skipped)"),
     ExitCode(30, "freshness", "dbt source freshness: a source is stale (the build still ran; see the log)"),
     ExitCode(41, "build", "dbt build: a model or test failed"),
@@ -43,9 +47,17 @@ DAILY: tuple[ExitCode, ...] = (
 INGEST_OK, INGEST_PARTIAL, INGEST_NOTHING, INGEST_WAREHOUSE, USAGE = 0, 1, 2, 3, 64
 INGEST: tuple[ExitCode, ...] = (
     ExitCode(INGEST_OK, "ingest", "loaded"),
-    ExitCode(INGEST_PARTIAL, "ingest", "partial: some upstream kept failing, or something was set aside (everything else was loaded)"),
+    ExitCode(
+        INGEST_PARTIAL,
+        "ingest",
+        "partial: some upstream kept failing, or something was set aside (everything else was loaded)",
+    ),
     ExitCode(INGEST_NOTHING, "ingest", "nothing could be loaded (every upstream unreachable, or nothing arrived)"),
-    ExitCode(INGEST_WAREHOUSE, "ingest", "the warehouse could not be written or read (locked, disk full, credentials, a corrupted file)"),
+    ExitCode(
+        INGEST_WAREHOUSE,
+        "ingest",
+        "the warehouse could not be written or read (locked, disk full, credentials, a corrupted file)",
+    ),
     ExitCode(USAGE, "ingest", "bad arguments"),
 )
 

@@ -36,11 +36,24 @@ RANGE_HINT = "x-range"
 
 #: Columns that describe provenance, not content: excluded from `content_hash`, so that
 #: re-downloading unchanged values is a no-op.
-PROVENANCE = ("source_file", "file_updated_at", "loaded_at", "content_hash", "created_at", "run_command",
-              "quarantined_at")
+PROVENANCE = (
+    "source_file",
+    "file_updated_at",
+    "loaded_at",
+    "content_hash",
+    "created_at",
+    "run_command",
+    "quarantined_at",
+)
 
-_ARROW = {"text": pa.string(), "double": pa.float64(), "bigint": pa.int64(), "date": pa.date32(),
-          "timestamp": pa.timestamp("us", tz="UTC"), "bool": pa.bool_()}
+_ARROW = {
+    "text": pa.string(),
+    "double": pa.float64(),
+    "bigint": pa.int64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "bool": pa.bool_(),
+}
 
 
 def columns(range_column: str, **types: str) -> dict[str, dict[str, Any]]:
@@ -205,8 +218,11 @@ def bigquery_layout(resource: DltResource, t: TableSpec) -> DltResource:
     if pa.types.is_integer(col.type):  # a small table bounded by a number (quarantine events): clustered only
         return bigquery_adapter(resource, cluster=t.key[:4])
     trunc = "TIMESTAMP_TRUNC" if pa.types.is_timestamp(col.type) else "DATE_TRUNC"
-    return bigquery_adapter(resource, partition=PartitionTransformation(f"{trunc}({{column_name}}, MONTH)", t.range_column),
-                            cluster=cluster or None)
+    return bigquery_adapter(
+        resource,
+        partition=PartitionTransformation(f"{trunc}({{column_name}}, MONTH)", t.range_column),
+        cluster=cluster or None,
+    )
 
 
 def prepare(resource: DltResource, pipeline: dlt.Pipeline, counts: LoadCounts) -> DltResource:
@@ -247,5 +263,10 @@ def load(pipeline: dlt.Pipeline, items: Iterable[DltSource | DltResource], count
     info = pipeline.run(items)
     info.raise_on_failed_jobs()
     n = sum(counts.rows_loaded.values()) - before
-    print(f"loaded {n} new or changed rows into {len(resources)} raw tables with dlt" if n else
-          "nothing new to load: every fetched row is already in the warehouse", file=sys.stderr, flush=True)
+    print(
+        f"loaded {n} new or changed rows into {len(resources)} raw tables with dlt"
+        if n
+        else "nothing new to load: every fetched row is already in the warehouse",
+        file=sys.stderr,
+        flush=True,
+    )

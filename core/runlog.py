@@ -29,8 +29,11 @@ KEY = spec(pipeline_runs).key
 
 
 def spool_path(settings: Settings) -> Path:
-    return config.run_log_spool() if config.is_set("ENERGY_RUN_LOG_SPOOL") else \
-        settings.data_dir / "run_log" / "pending.jsonl"
+    return (
+        config.run_log_spool()
+        if config.is_set("ENERGY_RUN_LOG_SPOOL")
+        else settings.data_dir / "run_log" / "pending.jsonl"
+    )
 
 
 def append(settings: Settings, record: dict) -> None:

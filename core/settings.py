@@ -36,47 +36,99 @@ class Setting:
 #: The project's settings, grouped as the README shows them. Names users already set never change.
 SETTINGS: tuple[Setting, ...] = (
     # where things go
-    Setting("ENERGY_TARGET", "dev", "`dev` = DuckDB, `prod` = BigQuery (same as `--target`)", "run_daily.sh, profiles.yml"),
-    Setting("ENERGY_DATA_DIR", "./data", "everything the pipeline writes locally (warehouse, logs, quarantine, archive, models)",
-            "run_daily.sh"),
-    Setting("ENERGY_DUCKDB_PATH", "<data dir>/warehouse.duckdb",
-            "the DuckDB warehouse (resolved to an absolute path; dlt, dbt and the ML step all use it)",
-            "run_daily.sh, profiles.yml"),
+    Setting(
+        "ENERGY_TARGET", "dev", "`dev` = DuckDB, `prod` = BigQuery (same as `--target`)", "run_daily.sh, profiles.yml"
+    ),
+    Setting(
+        "ENERGY_DATA_DIR",
+        "./data",
+        "everything the pipeline writes locally (warehouse, logs, quarantine, archive, models)",
+        "run_daily.sh",
+    ),
+    Setting(
+        "ENERGY_DUCKDB_PATH",
+        "<data dir>/warehouse.duckdb",
+        "the DuckDB warehouse (resolved to an absolute path; dlt, dbt and the ML step all use it)",
+        "run_daily.sh, profiles.yml",
+    ),
     Setting("ENERGY_QUARANTINE_DIR", "<data dir>/quarantine", "bad upstream files, with a `.reason.txt` beside each"),
     Setting("ENERGY_LOG_DIR", "<data dir>/logs", "one log per `run_daily.sh` run", "run_daily.sh"),
     Setting("ENERGY_LOG_RETENTION_DAYS", "30", "days a run log is kept", "run_daily.sh"),
     Setting("ENERGY_LOG_LEVEL", "WARNING", "Python log level of the ingestion"),
     Setting("ENERGY_DLT_PIPELINES_DIR", "<data dir>/dlt_pipelines", "dlt's local working state"),
     Setting("ENERGY_DLT_PROGRESS", "", "set to anything: dlt logs its progress"),
-    Setting("ENERGY_RUN_LOG_SPOOL", "<data dir>/run_log/pending.jsonl",
-            "where stage records wait until they are merged into `raw.pipeline_runs`"),
-    Setting("ENERGY_MARTS_DATASET", "analytics_marts", "the dataset (schema) the ML step and the dashboard read the marts from"),
+    Setting(
+        "ENERGY_RUN_LOG_SPOOL",
+        "<data dir>/run_log/pending.jsonl",
+        "where stage records wait until they are merged into `raw.pipeline_runs`",
+    ),
+    Setting(
+        "ENERGY_MARTS_DATASET",
+        "analytics_marts",
+        "the dataset (schema) the ML step and the dashboard read the marts from",
+    ),
     Setting("ENERGY_ARCHIVE", "1", "`0` turns the raw-file archive off"),
-    Setting("ENERGY_ARCHIVE_DIR", "<data dir>/archive", "the raw-file archive, gzip, under the date each file was fetched"),
+    Setting(
+        "ENERGY_ARCHIVE_DIR", "<data dir>/archive", "the raw-file archive, gzip, under the date each file was fetched"
+    ),
     Setting("ENERGY_ARCHIVE_URL", "", "`gs://bucket/prefix`: keep the raw-file archive in Cloud Storage instead"),
-    Setting("ENERGY_ARCHIVE_RETENTION_DAYS", "", "prune dated archive folders older than this (never a file's newest copy); unset = keep forever"),
+    Setting(
+        "ENERGY_ARCHIVE_RETENTION_DAYS",
+        "",
+        "prune dated archive folders older than this (never a file's newest copy); unset = keep forever",
+    ),
     # upstreams
-    Setting("TEPCO_BASE_URL", "https://www.tepco.co.jp/forecast/html/images",
-            "where `YYYYMM_power_usage.zip` and `juyo-YYYY.csv` live"),
-    Setting("OPEN_METEO_ARCHIVE_URL", "https://archive-api.open-meteo.com/v1/archive", "Open-Meteo's observed-weather API"),
+    Setting(
+        "TEPCO_BASE_URL",
+        "https://www.tepco.co.jp/forecast/html/images",
+        "where `YYYYMM_power_usage.zip` and `juyo-YYYY.csv` live",
+    ),
+    Setting(
+        "OPEN_METEO_ARCHIVE_URL", "https://archive-api.open-meteo.com/v1/archive", "Open-Meteo's observed-weather API"
+    ),
     Setting("OPEN_METEO_FORECAST_URL", "https://api.open-meteo.com/v1/forecast", "Open-Meteo's forecast API"),
-    Setting("JMA_DIR", "", "a folder of JMA station files `temperature-YYYY.csv` (history before Open-Meteo); unset = skipped"),
+    Setting(
+        "JMA_DIR",
+        "",
+        "a folder of JMA station files `temperature-YYYY.csv` (history before Open-Meteo); unset = skipped",
+    ),
     Setting("JMA_BASE_URL", "", "a server with the same JMA files (the simulator serves them); unset = skipped"),
-    Setting("ENERGY_SIMULATOR_URL", "", "set by the simulator (`python -m simulator`): replays of past days may store forecast vintages"),
+    Setting(
+        "ENERGY_SIMULATOR_URL",
+        "",
+        "set by the simulator (`python -m simulator`): replays of past days may store forecast vintages",
+    ),
     Setting("ENERGY_WEATHER_POINTS_FILE", "seeds/weather_points.csv", "weather points and their service-area weights"),
     Setting("ENERGY_AREA", "tokyo", "supply area; checked against Japan's ten areas"),
-    Setting("ENERGY_USER_AGENT", "energy-forecast-jp/0.1 (+https://github.com/; demand forecasting research)",
-            "HTTP user agent (TEPCO refuses the default `python-requests`)"),
+    Setting(
+        "ENERGY_USER_AGENT",
+        "energy-forecast-jp/0.1 (+https://github.com/; demand forecasting research)",
+        "HTTP user agent (TEPCO refuses the default `python-requests`)",
+    ),
     Setting("ENERGY_HTTP_TIMEOUT_S", "30", "read timeout of one request (s)"),
-    Setting("ENERGY_HTTP_MAX_ATTEMPTS", "5", "tries of one request on 429/5xx/read timeouts/broken transfers (`Retry-After` is honoured)"),
+    Setting(
+        "ENERGY_HTTP_MAX_ATTEMPTS",
+        "5",
+        "tries of one request on 429/5xx/read timeouts/broken transfers (`Retry-After` is honoured)",
+    ),
     Setting("ENERGY_HTTP_BACKOFF_S", "1", "first pause of the exponential backoff (s)"),
     Setting("ENERGY_HTTP_BACKOFF_MAX_S", "30", "longest pause of the backoff (s)"),
     Setting("ENERGY_HTTP_CONNECT_TIMEOUT_S", "5", "connect timeout (s): a host that drops packets is bounded by this"),
-    Setting("ENERGY_HTTP_CONNECT_ATTEMPTS", "2", "tries of an unreachable host before it counts as down for the rest of the run"),
+    Setting(
+        "ENERGY_HTTP_CONNECT_ATTEMPTS",
+        "2",
+        "tries of an unreachable host before it counts as down for the rest of the run",
+    ),
     Setting("ENERGY_HTTP_CONNECT_PAUSE_S", "1", "pause between those tries (s)"),
     Setting("ENERGY_HTTP_WORKERS", "4", "concurrent requests to one API (the per-point Open-Meteo calls)"),
-    Setting("ENERGY_BOOTSTRAP", "1", "the daily run backfills missing history first (`0`: never; you manage history with `backfill`)"),
-    Setting("ENERGY_BOOTSTRAP_START", "2016-04-01", "where that history starts (the first day of TEPCO's yearly files)"),
+    Setting(
+        "ENERGY_BOOTSTRAP",
+        "1",
+        "the daily run backfills missing history first (`0`: never; you manage history with `backfill`)",
+    ),
+    Setting(
+        "ENERGY_BOOTSTRAP_START", "2016-04-01", "where that history starts (the first day of TEPCO's yearly files)"
+    ),
     # set by the daily runner for the processes it starts
     Setting("ENERGY_RUN_ID", "", "the run id events are recorded under (set by `run_daily.sh`; else one per command)"),
     Setting("ENERGY_AS_OF", "", "the as-of date of the current daily run (set by the runner)"),
@@ -84,12 +136,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BQ_PROJECT", "", "Google Cloud project of the BigQuery warehouse", "profiles.yml"),
     Setting("BQ_LOCATION", "asia-northeast1", "BigQuery location", "profiles.yml"),
     Setting("BQ_AUTH_METHOD", "service-account", "dbt-bigquery's auth method", "profiles.yml"),
-    Setting("GOOGLE_APPLICATION_CREDENTIALS", "", "service-account key file (outside the repository, mode 600)", "profiles.yml"),
+    Setting(
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "",
+        "service-account key file (outside the repository, mode 600)",
+        "profiles.yml",
+    ),
     Setting("BQ_MAXIMUM_BYTES_BILLED", "10000000000", "dbt refuses a query that would bill more", "profiles.yml"),
     Setting("BQ_TOKEN", "emulator", "static token for the BigQuery emulator (tests)", "profiles.yml"),
     Setting("BQ_API_ENDPOINT", "http://127.0.0.1:9050", "the BigQuery emulator's endpoint (tests)", "profiles.yml"),
     # alerts
-    Setting("ENERGY_ALERT_WEBHOOK_URL", "", "POST `{\"text\": …}` here on a failed stage (Slack incoming-webhook format)"),
+    Setting(
+        "ENERGY_ALERT_WEBHOOK_URL", "", 'POST `{"text": …}` here on a failed stage (Slack incoming-webhook format)'
+    ),
     Setting("ENERGY_SMTP_HOST", "", "SMTP server for e-mail alerts"),
     Setting("ENERGY_SMTP_PORT", "25", "its port"),
     Setting("ENERGY_SMTP_USER", "", "its user (optional)"),
@@ -98,8 +157,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENERGY_ALERT_EMAIL_FROM", "energy-forecast@localhost", "sender of e-mail alerts"),
     Setting("ENERGY_ALERT_EMAIL_TO", "", "recipients of e-mail alerts, comma-separated"),
     # tests
-    Setting("ENERGY_SKIP_BQ_EMULATOR", "0", "`1`: `scripts/test.sh` does not start the BigQuery emulator", "scripts/test.sh"),
-    Setting("ENERGY_REQUIRE_CHROMIUM", "", "set: the dashboard's browser test fails instead of skipping without chromium"),
+    Setting(
+        "ENERGY_SKIP_BQ_EMULATOR", "0", "`1`: `scripts/test.sh` does not start the BigQuery emulator", "scripts/test.sh"
+    ),
+    Setting(
+        "ENERGY_REQUIRE_CHROMIUM", "", "set: the dashboard's browser test fails instead of skipping without chromium"
+    ),
     Setting("ENERGY_REQUIRE_BQ_EMULATOR", "", "set: the BigQuery loop fails instead of skipping without the emulator"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -143,8 +206,11 @@ def secret_values(min_length: int = 6) -> list[str]:
     """Values of every environment variable whose name looks secret, longest first (for `redact`)."""
     from core.alerts import SECRET_NAME
 
-    return sorted((v for k, v in os.environ.items() if SECRET_NAME.search(k) and v and len(v) >= min_length),
-                  key=len, reverse=True)
+    return sorted(
+        (v for k, v in os.environ.items() if SECRET_NAME.search(k) and v and len(v) >= min_length),
+        key=len,
+        reverse=True,
+    )
 
 
 def child_env(**overrides: str) -> dict[str, str]:
@@ -154,8 +220,7 @@ def child_env(**overrides: str) -> dict[str, str]:
 
 #: Japan's ten supply areas, as the `area` column spells them. Every area a user names (ENERGY_AREA,
 #: --area) is checked against this list before it goes anywhere near a query.
-KNOWN_AREAS = ("hokkaido", "tohoku", "tokyo", "chubu", "hokuriku", "kansai", "chugoku", "shikoku", "kyushu",
-               "okinawa")
+KNOWN_AREAS = ("hokkaido", "tohoku", "tokyo", "chubu", "hokuriku", "kansai", "chugoku", "shikoku", "kyushu", "okinawa")
 
 
 def known_area(area: str) -> str:

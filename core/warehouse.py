@@ -58,8 +58,9 @@ def destination(settings: Settings) -> Any:
         config.dlt_config_default("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
         bq = config.BigQuerySettings()
         location = bq.location if config.is_set("BQ_LOCATION") else "US"
-        return dlt.destinations.bigquery(credentials=Credentials(token=bq.token),
-                                         project_id=bq.project or "demo-project", location=location)
+        return dlt.destinations.bigquery(
+            credentials=Credentials(token=bq.token), project_id=bq.project or "demo-project", location=location
+        )
     raise ValueError(f"unknown target {settings.target!r}: use dev (DuckDB) or prod (BigQuery)")
 
 
@@ -79,8 +80,9 @@ def marts_pipeline(settings: Settings) -> dlt.Pipeline:
     return make_pipeline(settings, name="energy_ml_read", dataset=config.marts_dataset())
 
 
-def read_df(pipeline: dlt.Pipeline, sql_template: str, table: str | None = None,
-            params: tuple[Any, ...] = ()) -> pd.DataFrame:
+def read_df(
+    pipeline: dlt.Pipeline, sql_template: str, table: str | None = None, params: tuple[Any, ...] = ()
+) -> pd.DataFrame:
     """Run a query on the pipeline's dataset; `{table}` in the template is qualified for us.
 
     Values go in `params`, bound by the driver at the `%s` placeholders (DuckDB and BigQuery alike):

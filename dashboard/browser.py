@@ -16,17 +16,26 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--hide-scrollbars",
+]
 
 
 @dataclass
 class PageCheck:
-    status: str                    # the page's own data-status: "ok" or "error: …"
-    drawn: dict[str, int]          # chart id → marks drawn (data-drawn)
-    console: list[str]             # every console message the page logged
-    load_seconds: float            # browser start → DOM dumped (scripts finished)
+    status: str  # the page's own data-status: "ok" or "error: …"
+    drawn: dict[str, int]  # chart id → marks drawn (data-drawn)
+    console: list[str]  # every console message the page logged
+    load_seconds: float  # browser start → DOM dumped (scripts finished)
     screenshot: Path | None = None
 
 
@@ -41,16 +50,33 @@ def check_page(page: Path, screenshot: Path | None = None, width: int = 1280, he
     url = page.resolve().as_uri()
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         t0 = time.perf_counter()
-        proc = subprocess.run([exe, *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                               "--dump-dom", url], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [exe, *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         seconds = time.perf_counter() - t0
         if screenshot is not None:
-            subprocess.run([exe, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                            f"--screenshot={screenshot}", url], capture_output=True, timeout=120, check=True)
+            subprocess.run(
+                [
+                    exe,
+                    *FLAGS,
+                    f"--user-data-dir={profile}",
+                    f"--window-size={width},{height}",
+                    f"--screenshot={screenshot}",
+                    url,
+                ],
+                capture_output=True,
+                timeout=120,
+                check=True,
+            )
     dom = proc.stdout
     status = re.search(r'<body[^>]*data-status="([^"]*)"', dom)
-    drawn = {m.group(1): int(m.group(2)) for m in
-             re.finditer(r'<svg[^>]*id="(chart-[a-z]+)"[^>]*data-drawn="(\d+)"', dom)}
+    drawn = {
+        m.group(1): int(m.group(2)) for m in re.finditer(r'<svg[^>]*id="(chart-[a-z]+)"[^>]*data-drawn="(\d+)"', dom)
+    }
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
-    return PageCheck(status.group(1) if status else "no status (page did not load?)", drawn, console, seconds,
-                     screenshot)
+    return PageCheck(
+        status.group(1) if status else "no status (page did not load?)", drawn, console, seconds, screenshot
+    )

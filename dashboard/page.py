@@ -69,8 +69,12 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
             return pd.DataFrame()
 
     a = known_area(area)
-    latest = q("select run_id, issue_date_jst from {table} where area = %s and run_kind = 'daily' "
-               "and model = 'xgboost' order by issued_at desc limit 1", Marts.FORECASTS, a)
+    latest = q(
+        "select run_id, issue_date_jst from {table} where area = %s and run_kind = 'daily' "
+        "and model = 'xgboost' order by issued_at desc limit 1",
+        Marts.FORECASTS,
+        a,
+    )
     views: dict[str, Any] = {}
     if latest.empty:
         forecast, actual = pd.DataFrame(), pd.DataFrame()
@@ -78,53 +82,101 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
     else:
         run_id = str(latest["run_id"].iloc[0])
         issue = pd.Timestamp(latest["issue_date_jst"].iloc[0]).date()
-        forecast = q("select target_hour_start_jst as t, predicted_mw as p, lower_mw as lo, upper_mw as hi "
-                     "from {table} where run_id = %s and model = 'xgboost' order by 1", Marts.FORECASTS, run_id)
+        forecast = q(
+            "select target_hour_start_jst as t, predicted_mw as p, lower_mw as lo, upper_mw as hi "
+            "from {table} where run_id = %s and model = 'xgboost' order by 1",
+            Marts.FORECASTS,
+            run_id,
+        )
         start = (pd.Timestamp(issue) - pd.Timedelta(days=7)).date()
         end = (pd.Timestamp(issue) + pd.Timedelta(days=17)).date()
-        actual = q("select hour_start_jst as t, demand_mw as a, tepco_forecast_mw as tf from {table} "
-                   "where area = %s and date_jst >= %s and date_jst < %s order by 1",
-                   Marts.DEMAND_HOURLY, a, start, end)
-    views["forecast"] = {"run_id": run_id, "issue_date": issue.isoformat() if issue else None,
-                         "forecast": _records(forecast), "actual": _records(actual)}
-    views["accuracy"] = _records(q(
-        "select model, horizon_day, mape_pct, n_runs from {table} where area = %s and run_kind = 'daily' "
-        "and run_window = 'all_runs' order by model, horizon_day", Marts.ACCURACY_BY_HORIZON, a))
-    views["heatmap"] = _records(q(
-        "select horizon_day, target_hour_jst, mape_pct from {table} where area = %s and run_kind = 'daily' "
-        "and model = 'xgboost' order by 1, 2", Marts.ERROR_HOUR_BY_HORIZON, a))
-    views["status"] = _records(q(
-        "select stage, stage_order, latest_status, latest_started_at, latest_duration_s, latest_error_message, "
-        "n_runs from {table} order by stage_order", Marts.SYSTEM_STATUS))
-    views["runs"] = _records(q(
-        "select run_id, stage, stage_order, status, duration_s, run_started_at from {table} "
-        "order by run_started_at desc, stage_order limit 400", Marts.PIPELINE_RUNS))
-    views["quality"] = _records(q(
-        "select check_date, check_name, observed_value, warn_threshold, error_threshold, status from {table} "
-        "where check_date = (select max(check_date) from {table}) order by check_name", Marts.DATA_QUALITY_CHECKS))
-    views["anomalies"] = _records(q(
-        "select hour_start_at, actual_mw, expected_mw, robust_z, severity from {table} where area = %s "
-        "order by hour_start_at desc limit 20", Marts.DEMAND_ANOMALIES, a))
-    td = q("select date_jst as d, mean_temperature_c as temp_c, mean_demand_mw as mean_mw, peak_demand_mw as peak_mw "
-           "from {table} where area = %s and mean_temperature_c is not null and n_hours = 24 "
-           "order by date_jst desc limit 365", Marts.DEMAND_DAILY, a)
+        actual = q(
+            "select hour_start_jst as t, demand_mw as a, tepco_forecast_mw as tf from {table} "
+            "where area = %s and date_jst >= %s and date_jst < %s order by 1",
+            Marts.DEMAND_HOURLY,
+            a,
+            start,
+            end,
+        )
+    views["forecast"] = {
+        "run_id": run_id,
+        "issue_date": issue.isoformat() if issue else None,
+        "forecast": _records(forecast),
+        "actual": _records(actual),
+    }
+    views["accuracy"] = _records(
+        q(
+            "select model, horizon_day, mape_pct, n_runs from {table} where area = %s and run_kind = 'daily' "
+            "and run_window = 'all_runs' order by model, horizon_day",
+            Marts.ACCURACY_BY_HORIZON,
+            a,
+        )
+    )
+    views["heatmap"] = _records(
+        q(
+            "select horizon_day, target_hour_jst, mape_pct from {table} where area = %s and run_kind = 'daily' "
+            "and model = 'xgboost' order by 1, 2",
+            Marts.ERROR_HOUR_BY_HORIZON,
+            a,
+        )
+    )
+    views["status"] = _records(
+        q(
+            "select stage, stage_order, latest_status, latest_started_at, latest_duration_s, latest_error_message, "
+            "n_runs from {table} order by stage_order",
+            Marts.SYSTEM_STATUS,
+        )
+    )
+    views["runs"] = _records(
+        q(
+            "select run_id, stage, stage_order, status, duration_s, run_started_at from {table} "
+            "order by run_started_at desc, stage_order limit 400",
+            Marts.PIPELINE_RUNS,
+        )
+    )
+    views["quality"] = _records(
+        q(
+            "select check_date, check_name, observed_value, warn_threshold, error_threshold, status from {table} "
+            "where check_date = (select max(check_date) from {table}) order by check_name",
+            Marts.DATA_QUALITY_CHECKS,
+        )
+    )
+    views["anomalies"] = _records(
+        q(
+            "select hour_start_at, actual_mw, expected_mw, robust_z, severity from {table} where area = %s "
+            "order by hour_start_at desc limit 20",
+            Marts.DEMAND_ANOMALIES,
+            a,
+        )
+    )
+    td = q(
+        "select date_jst as d, mean_temperature_c as temp_c, mean_demand_mw as mean_mw, peak_demand_mw as peak_mw "
+        "from {table} where area = %s and mean_temperature_c is not null and n_hours = 24 "
+        "order by date_jst desc limit 365",
+        Marts.DEMAND_DAILY,
+        a,
+    )
     views["temperature"] = _records(td)
     return DashboardData(area, datetime.now(UTC).isoformat(timespec="seconds"), views)
 
 
 def render(data: DashboardData) -> str:
     """The page: inline CSS, inline data, inline JavaScript; nothing is fetched."""
-    payload = json.dumps({"area": data.area, "generated_at": data.generated_at, **data.views},
-                         ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        {"area": data.area, "generated_at": data.generated_at, **data.views}, ensure_ascii=False, separators=(",", ":")
+    )
     payload = payload.replace("</", "<\\/")  # no `</script>` can end the data block early
-    return (_TEMPLATE.replace("__TITLE__", html.escape(f"Electricity demand forecast — {data.area}"))
-            .replace("__DATA__", payload).replace("__SCRIPT__", _SCRIPT))
+    return (
+        _TEMPLATE.replace("__TITLE__", html.escape(f"Electricity demand forecast — {data.area}"))
+        .replace("__DATA__", payload)
+        .replace("__SCRIPT__", _SCRIPT)
+    )
 
 
 def _data_block(page: str) -> dict[str, Any]:
     """The JSON a rendered page carries (for tests and tools)."""
     start = page.index('<script id="data" type="application/json">') + len('<script id="data" type="application/json">')
-    return json.loads(page[start:page.index("</script>", start)].replace("<\\/", "</"))
+    return json.loads(page[start : page.index("</script>", start)].replace("<\\/", "</"))
 
 
 def write(settings: Settings, out: Path | None = None, area: str = "tokyo") -> Path:

@@ -20,24 +20,37 @@ from core.exit_codes import table as exit_table
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.split("\n\n")[0],
-                                     epilog="exit status:\n" + exit_table("ingest"),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description=__doc__.split("\n\n")[0],
+        epilog="exit status:\n" + exit_table("ingest"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--target", default=None, help="dev (DuckDB, default) or prod (BigQuery); env ENERGY_TARGET")
     sub = parser.add_subparsers(dest="command", required=True)
     daily = sub.add_parser("daily", help="last days of TEPCO data, 10 past + 16 forecast days of weather, holidays")
     daily.add_argument("--as-of", type=parse_date, default=None, help="run as if today were this date (JST)")
-    daily.add_argument("--no-bootstrap", action="store_true",
-                       help="do not backfill missing history first (ENERGY_BOOTSTRAP_START, default 2016-04-01)")
+    daily.add_argument(
+        "--no-bootstrap",
+        action="store_true",
+        help="do not backfill missing history first (ENERGY_BOOTSTRAP_START, default 2016-04-01)",
+    )
     backfill = sub.add_parser("backfill", help="history from yearly/monthly TEPCO files and the weather archive")
     backfill.add_argument("--start", type=parse_date, required=True)
     backfill.add_argument("--end", type=parse_date, required=True)
     backfill.add_argument("--no-weather", action="store_true", help="skip the Open-Meteo archive")
-    backfill.add_argument("--from-archive", action="store_true",
-                          help="replay: read every file from the raw-file archive (ENERGY_ARCHIVE_DIR / "
-                               "ENERGY_ARCHIVE_URL) instead of upstream")
-    backfill.add_argument("--archive-date", type=parse_date, default=None,
-                          help="with --from-archive: use the copies fetched on or before this date")
+    backfill.add_argument(
+        "--from-archive",
+        action="store_true",
+        help="replay: read every file from the raw-file archive (ENERGY_ARCHIVE_DIR / "
+        "ENERGY_ARCHIVE_URL) instead of upstream",
+    )
+    backfill.add_argument(
+        "--archive-date",
+        type=parse_date,
+        default=None,
+        help="with --from-archive: use the copies fetched on or before this date",
+    )
     rl = sub.add_parser("runlog", help="load the pipeline run-log spool into raw.pipeline_runs")
     rl.add_argument("action", choices=["flush"])
     sub.add_parser("check", help="doctor: configuration, credentials, warehouse, upstreams, disk")
@@ -78,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             n = runlog.flush(settings)
         except Exception as exc:  # noqa: BLE001 - the spool stays; the next run loads it
-            print(f"run log not loaded ({type(exc).__name__}: {exc}); records stay in "
-                  f"{runlog.spool_path(settings)} for the next run", file=sys.stderr)
+            print(
+                f"run log not loaded ({type(exc).__name__}: {exc}); records stay in "
+                f"{runlog.spool_path(settings)} for the next run",
+                file=sys.stderr,
+            )
             return EXIT_PARTIAL
         print(f"run log: {n} stage records loaded into raw.pipeline_runs")
         return EXIT_OK
@@ -90,8 +106,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "daily":
             report = run_daily(settings, args.as_of, bootstrap=not args.no_bootstrap)
         else:
-            report = run_backfill(settings, args.start, args.end, weather=not args.no_weather,
-                                  from_archive=args.from_archive, archive_date=args.archive_date)
+            report = run_backfill(
+                settings,
+                args.start,
+                args.end,
+                weather=not args.no_weather,
+                from_archive=args.from_archive,
+                archive_date=args.archive_date,
+            )
     except LiveDateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

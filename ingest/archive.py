@@ -121,7 +121,7 @@ class GcsStore:
     def _keys(self) -> list[str]:
         if self._cache is None:
             start = f"{self.prefix}/" if self.prefix else ""
-            self._cache = [b.name[len(start):] for b in self.bucket.list_blobs(prefix=start)]
+            self._cache = [b.name[len(start) :] for b in self.bucket.list_blobs(prefix=start)]
         return self._cache
 
     def dated_copies(self, name: str) -> list[str]:
@@ -272,5 +272,6 @@ def finish(archive: Archive | None) -> str | None:
     if archive is None:
         return None
     pruned = archive.prune(retention_days())
-    return (f"archive: {archive.written} files written, {archive.unchanged} unchanged"
-            + (f", {pruned} pruned (retention {retention_days()} d)" if pruned else ""))
+    return f"archive: {archive.written} files written, {archive.unchanged} unchanged" + (
+        f", {pruned} pruned (retention {retention_days()} d)" if pruned else ""
+    )

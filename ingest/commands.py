@@ -66,8 +66,10 @@ def check_as_of(as_of: date | None, now: datetime | None = None) -> None:
         return
     today = (now or datetime.now(UTC)).astimezone(JST).date()
     if as_of > today:
-        raise LiveDateError(f"--as-of {as_of} is after today ({today} JST): a live upstream cannot serve it "
-                            "(use the simulator for replays)")
+        raise LiveDateError(
+            f"--as-of {as_of} is after today ({today} JST): a live upstream cannot serve it "
+            "(use the simulator for replays)"
+        )
 
 
 def upstream_urls(settings: Settings) -> list[str]:
@@ -113,12 +115,20 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
             f"forecast not fetched: --as-of {day} is in the past and the upstream is live "
             "(its forecast is today's, not that day's); use the simulator for replays"
         )
-    progress(f"daily {day}: TEPCO months covering {window_start} … {last_complete}; Open-Meteo observed "
-             f"{day - timedelta(days=PAST_DAYS)} … {last_complete} and the forecast")
+    progress(
+        f"daily {day}: TEPCO months covering {window_start} … {last_complete}; Open-Meteo observed "
+        f"{day - timedelta(days=PAST_DAYS)} … {last_complete} and the forecast"
+    )
     sources: list[DltSource | DltResource] = [
         tepco(fetcher, settings, window_start.replace(day=1), last_complete, report, loaded_at),
-        open_meteo(fetcher, settings, report, loaded_at, observed=(day - timedelta(days=PAST_DAYS), last_complete),
-                   issued_at=issued_at),
+        open_meteo(
+            fetcher,
+            settings,
+            report,
+            loaded_at,
+            observed=(day - timedelta(days=PAST_DAYS), last_complete),
+            issued_at=issued_at,
+        ),
         jma(fetcher, settings, report, loaded_at),
         jp_holidays(day.year + 2, loaded_at),
     ]
@@ -133,9 +143,16 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
     return report
 
 
-def run_backfill(settings: Settings, start: date, end: date, weather: bool = True, from_archive: bool = False,
-                 archive_date: date | None = None, client: object | None = None,
-                 run_id: str | None = None) -> RunReport:
+def run_backfill(
+    settings: Settings,
+    start: date,
+    end: date,
+    weather: bool = True,
+    from_archive: bool = False,
+    archive_date: date | None = None,
+    client: object | None = None,
+    run_id: str | None = None,
+) -> RunReport:
     """History for [start, end]. With `from_archive` every file comes from the raw-file archive (the
     newest copy fetched on or before `archive_date`), not from upstream: a replay.
 
@@ -177,8 +194,12 @@ BOOTSTRAP_SLACK_DAYS = 7
 def days_with_demand(settings: Settings) -> set[date]:
     """JST dates holding at least 20 hours of actual demand in `raw.tepco_hourly` (any source kind)."""
     try:
-        df = read_df(make_pipeline(settings), "select date_jst, count(distinct hour_jst) as n_hours from {table} "
-                     "where demand_man_kw is not null group by date_jst", table=tepco_hourly.name)
+        df = read_df(
+            make_pipeline(settings),
+            "select date_jst, count(distinct hour_jst) as n_hours from {table} "
+            "where demand_man_kw is not null group by date_jst",
+            table=tepco_hourly.name,
+        )
     except Exception as exc:
         if "not exist" in str(exc) or "not found" in str(exc).lower() or "undefined" in type(exc).__name__.lower():
             return set()
@@ -215,9 +236,11 @@ def run_bootstrap(settings: Settings, day: date, report: RunReport, client: obje
     if not chunks:
         return
     days = sum((hi - lo).days + 1 for lo, hi in chunks)
-    progress(f"bootstrap: the warehouse lacks history the forecast needs; backfilling {len(chunks)} year(s), "
-             f"{chunks[0][0]} … {chunks[-1][1]} ({days} days; ENERGY_BOOTSTRAP_START={settings.bootstrap_start}). "
-             "An interrupted bootstrap resumes at the first missing year.")
+    progress(
+        f"bootstrap: the warehouse lacks history the forecast needs; backfilling {len(chunks)} year(s), "
+        f"{chunks[0][0]} … {chunks[-1][1]} ({days} days; ENERGY_BOOTSTRAP_START={settings.bootstrap_start}). "
+        "An interrupted bootstrap resumes at the first missing year."
+    )
     t0 = time.perf_counter()
     for i, (lo, hi) in enumerate(chunks, start=1):
         part = run_backfill(settings, lo, hi, client=client, run_id=report.run_id)
@@ -225,8 +248,12 @@ def run_bootstrap(settings: Settings, day: date, report: RunReport, client: obje
         elapsed = time.perf_counter() - t0
         left = elapsed / i * (len(chunks) - i)
         hours = part.rows_loaded.get(tepco_hourly.name, 0)
-        progress(f"bootstrap {i}/{len(chunks)}: {lo} … {hi} loaded ({hours} new demand rows); "
-                 f"{elapsed:.0f} s elapsed, about {left:.0f} s left")
+        progress(
+            f"bootstrap {i}/{len(chunks)}: {lo} … {hi} loaded ({hours} new demand rows); "
+            f"{elapsed:.0f} s elapsed, about {left:.0f} s left"
+        )
         if part.errors:  # the year's demand counts as present from now on: say what to re-run
-            progress(f"  {len(part.errors)} upstream error(s) in {lo.year} (see the summary); once upstream is back: "
-                     f"python -m ingest backfill --start {lo} --end {hi}")
+            progress(
+                f"  {len(part.errors)} upstream error(s) in {lo.year} (see the summary); once upstream is back: "
+                f"python -m ingest backfill --start {lo} --end {hi}"
+            )

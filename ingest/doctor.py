@@ -49,12 +49,20 @@ def check_config(settings: Settings) -> list[Check]:
         probe.unlink()
         out.append(Check("data dir", "ok", str(settings.data_dir)))
     except OSError as exc:
-        out.append(Check("data dir", "fail", f"{settings.data_dir}: {exc.strerror}",
-                         "set ENERGY_DATA_DIR to a writable folder"))
+        out.append(
+            Check(
+                "data dir", "fail", f"{settings.data_dir}: {exc.strerror}", "set ENERGY_DATA_DIR to a writable folder"
+            )
+        )
     profiles = REPO_ROOT / "profiles.yml"
-    out.append(Check("dbt profile", "ok" if profiles.exists() else "warn",
-                     str(profiles) if profiles.exists() else "profiles.yml missing",
-                     "" if profiles.exists() else "cp profiles.yml.example profiles.yml (run_daily.sh does it)"))
+    out.append(
+        Check(
+            "dbt profile",
+            "ok" if profiles.exists() else "warn",
+            str(profiles) if profiles.exists() else "profiles.yml missing",
+            "" if profiles.exists() else "cp profiles.yml.example profiles.yml (run_daily.sh does it)",
+        )
+    )
     return out
 
 
@@ -63,15 +71,22 @@ def check_credentials(settings: Settings) -> list[Check]:
     for path in (REPO_ROOT / ".env", REPO_ROOT / ".dlt" / "secrets.toml"):
         if path.exists():
             if _world_readable(path):
-                out.append(Check(f"secrets file {path.name}", "fail", f"{path} is readable by every user",
-                                 f"chmod 600 {path}"))
+                out.append(
+                    Check(f"secrets file {path.name}", "fail", f"{path} is readable by every user", f"chmod 600 {path}")
+                )
             else:
                 out.append(Check(f"secrets file {path.name}", "ok", "present, not world-readable"))
     if settings.target == "prod":
         key = config.get("GOOGLE_APPLICATION_CREDENTIALS")
         if not key:
-            out.append(Check("BigQuery credentials", "fail", "GOOGLE_APPLICATION_CREDENTIALS is not set",
-                             "point it at a service-account key file (outside the repository) in .env"))
+            out.append(
+                Check(
+                    "BigQuery credentials",
+                    "fail",
+                    "GOOGLE_APPLICATION_CREDENTIALS is not set",
+                    "point it at a service-account key file (outside the repository) in .env",
+                )
+            )
         elif not Path(key).exists():
             out.append(Check("BigQuery credentials", "fail", f"{key} does not exist", "fix the path in .env"))
         elif _world_readable(Path(key)):
@@ -84,13 +99,33 @@ def check_credentials(settings: Settings) -> list[Check]:
 def check_warehouse(settings: Settings) -> list[Check]:
     dbt = Path(sys.executable).with_name("dbt")
     env = config.child_env(ENERGY_DUCKDB_PATH=str(settings.duckdb_path))
-    proc = subprocess.run([str(dbt), "debug", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT),
-                           "--target", settings.target], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [
+            str(dbt),
+            "debug",
+            "--project-dir",
+            str(REPO_ROOT),
+            "--profiles-dir",
+            str(REPO_ROOT),
+            "--target",
+            settings.target,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     if proc.returncode == 0:
         return [Check("warehouse (dbt debug)", "ok", "connection test passed")]
     last = [line for line in proc.stdout.splitlines() if "ERROR" in line or "Error" in line][-1:]
-    return [Check("warehouse (dbt debug)", "fail", (last[0] if last else f"dbt debug exit {proc.returncode}")[:160],
-                  "check profiles.yml / credentials; DuckDB: is another process holding the file?")]
+    return [
+        Check(
+            "warehouse (dbt debug)",
+            "fail",
+            (last[0] if last else f"dbt debug exit {proc.returncode}")[:160],
+            "check profiles.yml / credentials; DuckDB: is another process holding the file?",
+        )
+    ]
 
 
 def check_upstreams(settings: Settings) -> list[Check]:
@@ -99,21 +134,44 @@ def check_upstreams(settings: Settings) -> list[Check]:
     month = datetime.now(JST).strftime("%Y%m")
     probes = [
         ("TEPCO", f"{settings.tepco_base_url}/{month}_power_usage.zip", None),
-        ("Open-Meteo forecast", settings.open_meteo_forecast_url,
-         {"latitude": 35.68, "longitude": 139.69, "hourly": "temperature_2m", "forecast_days": 1}),
-        ("Open-Meteo archive", settings.open_meteo_archive_url,
-         {"latitude": 35.68, "longitude": 139.69, "hourly": "temperature_2m", "start_date": "2024-01-01",
-          "end_date": "2024-01-01"}),
+        (
+            "Open-Meteo forecast",
+            settings.open_meteo_forecast_url,
+            {"latitude": 35.68, "longitude": 139.69, "hourly": "temperature_2m", "forecast_days": 1},
+        ),
+        (
+            "Open-Meteo archive",
+            settings.open_meteo_archive_url,
+            {
+                "latitude": 35.68,
+                "longitude": 139.69,
+                "hourly": "temperature_2m",
+                "start_date": "2024-01-01",
+                "end_date": "2024-01-01",
+            },
+        ),
     ]
     for name, url, params in probes:
         try:
             resp = requests.get(url, params=params, headers=headers, timeout=10)
             ok = resp.status_code in (200, 404) if name == "TEPCO" else resp.status_code == 200
-            out.append(Check(f"upstream {name}", "ok" if ok else "warn", f"HTTP {resp.status_code} from {url}",
-                             "" if ok else "the service answered but not as expected; retry later"))
+            out.append(
+                Check(
+                    f"upstream {name}",
+                    "ok" if ok else "warn",
+                    f"HTTP {resp.status_code} from {url}",
+                    "" if ok else "the service answered but not as expected; retry later",
+                )
+            )
         except requests.RequestException as exc:
-            out.append(Check(f"upstream {name}", "warn", f"{type(exc).__name__} for {url}",
-                             "no network or a firewall: the daily job will fail at ingest"))
+            out.append(
+                Check(
+                    f"upstream {name}",
+                    "warn",
+                    f"{type(exc).__name__} for {url}",
+                    "no network or a firewall: the daily job will fail at ingest",
+                )
+            )
     return out
 
 
@@ -129,8 +187,14 @@ def check_archive(settings: Settings) -> list[Check]:
     from ingest import archive
 
     if not archive.enabled():
-        return [Check("raw-file archive", "warn", "off (ENERGY_ARCHIVE=0)",
-                      "without it, data upstream revises or deletes cannot be replayed")]
+        return [
+            Check(
+                "raw-file archive",
+                "warn",
+                "off (ENERGY_ARCHIVE=0)",
+                "without it, data upstream revises or deletes cannot be replayed",
+            )
+        ]
     try:
         store = archive.store_from_env(settings)
         if isinstance(store, archive.LocalStore):
@@ -143,8 +207,14 @@ def check_archive(settings: Settings) -> list[Check]:
             store.dates()
             where = config.archive_url()
     except Exception as exc:  # noqa: BLE001 - report any failure to reach or write the archive
-        return [Check("raw-file archive", "fail", f"{type(exc).__name__}: {str(exc)[:120]}",
-                      "fix ENERGY_ARCHIVE_DIR / ENERGY_ARCHIVE_URL and its permissions")]
+        return [
+            Check(
+                "raw-file archive",
+                "fail",
+                f"{type(exc).__name__}: {str(exc)[:120]}",
+                "fix ENERGY_ARCHIVE_DIR / ENERGY_ARCHIVE_URL and its permissions",
+            )
+        ]
     days = archive.retention_days()
     return [Check("raw-file archive", "ok", f"{where} (retention {days or 'forever'}{' d' if days else ''})")]
 

@@ -85,8 +85,13 @@ def host_of(url: str) -> str:
 def unreachable_reason(exc: BaseException) -> str | None:
     """Why a request never reached a server, or None if it did (then it is a retryable failure)."""
     text = repr(exc)
-    if "NameResolution" in text or "Name or service not known" in text or "nodename nor servname" in text \
-            or "Temporary failure in name resolution" in text or "getaddrinfo failed" in text:
+    if (
+        "NameResolution" in text
+        or "Name or service not known" in text
+        or "nodename nor servname" in text
+        or "Temporary failure in name resolution" in text
+        or "getaddrinfo failed" in text
+    ):
         return "the name does not resolve"
     if "Connection refused" in text or "ConnectionRefused" in text:
         return "connection refused"
@@ -199,11 +204,16 @@ class HttpClient:
             raise NotPublished(url)
         if resp.status_code >= 400:
             raise UpstreamError(f"HTTP {resp.status_code} after retries from {url}: {resp.text[:120]!r}")
-        return Fetched(url=resp.url, content=resp.content, status=resp.status_code,
-                       content_type=resp.headers.get("Content-Type", ""))
+        return Fetched(
+            url=resp.url,
+            content=resp.content,
+            status=resp.status_code,
+            content_type=resp.headers.get("Content-Type", ""),
+        )
 
 
 # --- is the answer what was asked for? --------------------------------------------------------------
+
 
 def describe(content: bytes, content_type: str = "") -> str:
     """A short description of a body, for a message: `an HTML page titled 'メンテナンス中'`."""
@@ -246,6 +256,7 @@ def check_content(content: bytes, expect: str, content_type: str = "") -> str | 
 
 
 # --- the shared fetch step -------------------------------------------------------------------------
+
 
 class Getter(Protocol):
     def get(self, url: str, params: dict[str, Any] | None = None) -> Fetched: ...

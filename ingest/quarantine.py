@@ -59,8 +59,9 @@ def quarantine(root: Path, source: str, name: str, data: bytes, reason: str, rep
     return path
 
 
-def quarantine_rows(root: Path, source: str, name: str, data: bytes, issues: list[RowIssue],
-                    report: RunReport) -> Path | None:
+def quarantine_rows(
+    root: Path, source: str, name: str, data: bytes, issues: list[RowIssue], report: RunReport
+) -> Path | None:
     """Record the unreadable rows of a file whose other rows load; the file is kept once beside them.
 
     An issue with line 0 concerns the file as a whole (a block that is short or missing).
@@ -70,15 +71,22 @@ def quarantine_rows(root: Path, source: str, name: str, data: bytes, issues: lis
     lines = [f"line {i.line}: {i.reason}" if i.line else f"file: {i.reason}" for i in issues]
     path = _store(root, source, name, data, [f"set aside ({len(issues)}):"] + lines)
     for i in issues:
-        report.quarantined.append(Quarantined(source=source, name=name, reason=i.reason, path=path, line=i.line,
-                                              text=i.text[:MAX_TEXT]))
+        report.quarantined.append(
+            Quarantined(source=source, name=name, reason=i.reason, path=path, line=i.line, text=i.text[:MAX_TEXT])
+        )
     return path
 
 
-def read_or_set_aside(settings: Settings, report: RunReport, source: str, name: str, content: bytes,
-                      parse: Callable[[bytes, FormatNotes], tuple[T, list[RowIssue]]],
-                      unreadable: type[Exception] | tuple[type[Exception], ...] = ValueError,
-                      count_as_error: bool = False) -> T | None:
+def read_or_set_aside(
+    settings: Settings,
+    report: RunReport,
+    source: str,
+    name: str,
+    content: bytes,
+    parse: Callable[[bytes, FormatNotes], tuple[T, list[RowIssue]]],
+    unreadable: type[Exception] | tuple[type[Exception], ...] = ValueError,
+    count_as_error: bool = False,
+) -> T | None:
     """The read step every source shares: parse one upstream file (or answer); set aside, at the
     smallest unit, what cannot be read; count the harmless variations that were normalised.
 
@@ -108,10 +116,18 @@ def read_or_set_aside(settings: Settings, report: RunReport, source: str, name: 
     columns=columns(
         "line_number",
         # not `source`: a column named like a CTE or table reads as the whole row in BigQuery
-        source_name="text", file_name="text", line_number="bigint", unit="text", reason="text", line_text="text",
+        source_name="text",
+        file_name="text",
+        line_number="bigint",
+        unit="text",
+        reason="text",
+        line_text="text",
         stored_path="text",
         is_new="bool",  # no earlier run had set aside this file and line for this reason
-        run_id="text", run_command="text", quarantined_at="timestamp", loaded_at="timestamp",
+        run_id="text",
+        run_command="text",
+        quarantined_at="timestamp",
+        loaded_at="timestamp",
     ),
 )
 def quarantine_events(events: pd.DataFrame) -> Iterator[pd.DataFrame]:
@@ -130,8 +146,12 @@ def recorded_events(settings: Settings, report: RunReport, loaded_at: datetime) 
     entries = [q for q in report.quarantined if not q.recorded]
     if entries:
         try:
-            seen = read_df(make_pipeline(settings), "select distinct source_name, file_name, line_number, reason "
-                           "from {table} where run_id <> %s", table=quarantine_events.name, params=(report.run_id,))
+            seen = read_df(
+                make_pipeline(settings),
+                "select distinct source_name, file_name, line_number, reason from {table} where run_id <> %s",
+                table=quarantine_events.name,
+                params=(report.run_id,),
+            )
         except Exception:  # noqa: BLE001 - no table yet (first run): nothing seen before
             seen = pd.DataFrame(columns=["source_name", "file_name", "line_number", "reason"])
         before = {(r.source_name, r.file_name, int(r.line_number), r.reason) for r in seen.itertuples()}
@@ -144,13 +164,39 @@ def recorded_events(settings: Settings, report: RunReport, loaded_at: datetime) 
 def events_frame(report: RunReport, loaded_at: datetime, entries: list[Quarantined]) -> pd.DataFrame:
     """`raw.quarantine_events` rows for `entries` of this run (one per key: run, source, file, line)."""
     rows = [
-        {"source_name": q.source, "file_name": q.name, "line_number": q.line, "unit": q.unit, "reason": q.reason,
-         "line_text": q.text or None, "stored_path": str(q.path), "is_new": not q.seen_before,
-         "run_id": report.run_id, "run_command": report.command, "quarantined_at": loaded_at, "loaded_at": loaded_at}
+        {
+            "source_name": q.source,
+            "file_name": q.name,
+            "line_number": q.line,
+            "unit": q.unit,
+            "reason": q.reason,
+            "line_text": q.text or None,
+            "stored_path": str(q.path),
+            "is_new": not q.seen_before,
+            "run_id": report.run_id,
+            "run_command": report.command,
+            "quarantined_at": loaded_at,
+            "loaded_at": loaded_at,
+        }
         for q in entries
     ]
-    df = pd.DataFrame(rows, columns=["source_name", "file_name", "line_number", "unit", "reason", "line_text",
-                                     "stored_path", "is_new", "run_id", "run_command", "quarantined_at", "loaded_at"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "source_name",
+            "file_name",
+            "line_number",
+            "unit",
+            "reason",
+            "line_text",
+            "stored_path",
+            "is_new",
+            "run_id",
+            "run_command",
+            "quarantined_at",
+            "loaded_at",
+        ],
+    )
     # one event per key: a file reported twice in one run (a block and a row) keeps each reason once
     if not df.empty:
         key = spec(quarantine_events).key

@@ -108,9 +108,11 @@ class RunReport:
         if not self.unreachable:
             return None
         hosts = "; ".join(f"{h} ({why})" for h, why in sorted(self.unreachable.items()))
-        return (f"upstream unreachable: {hosts}. Check this machine's network, DNS and proxy "
-                "(HTTPS_PROXY), or the TEPCO_BASE_URL / OPEN_METEO_*_URL settings; "
-                f"{self.skipped_by_outage} requests were not attempted")
+        return (
+            f"upstream unreachable: {hosts}. Check this machine's network, DNS and proxy "
+            "(HTTPS_PROXY), or the TEPCO_BASE_URL / OPEN_METEO_*_URL settings; "
+            f"{self.skipped_by_outage} requests were not attempted"
+        )
 
     def exit_code(self) -> int:
         """0 loaded, 1 partial (an upstream kept failing or something was set aside), 2 nothing arrived."""
@@ -149,8 +151,10 @@ class RunReport:
             notes = ", ".join(f"{k} ×{n}" for k, n in sorted(self.format_notes.items()))
             lines.append(f"  format notes (normalised, nothing lost): {notes}")
         old = len(self.files_set_aside) + len(self.rows_set_aside) - len(self.newly_set_aside)
-        lines.append(f"  quarantined files: {len(self.files_set_aside)}, rows: {len(self.rows_set_aside)}"
-                     + (f" ({old} already reported by an earlier run)" if old else ""))
+        lines.append(
+            f"  quarantined files: {len(self.files_set_aside)}, rows: {len(self.rows_set_aside)}"
+            + (f" ({old} already reported by an earlier run)" if old else "")
+        )
         lines.extend(f"  {note}" for note in self.notes if note)
         for q in self.quarantined[:50]:
             where = f" line {q.line}" if q.line else ""

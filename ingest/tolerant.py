@@ -62,8 +62,9 @@ def decode(raw: bytes, notes: FormatNotes, publisher_encoding: str = "cp932") ->
         try:
             text = raw.decode(publisher_encoding)
         except UnicodeDecodeError as exc:
-            raise Unreadable(f"wrong encoding: neither UTF-8 nor {publisher_encoding.upper()} "
-                             f"({exc.reason} at byte {exc.start})") from exc
+            raise Unreadable(
+                f"wrong encoding: neither UTF-8 nor {publisher_encoding.upper()} ({exc.reason} at byte {exc.start})"
+            ) from exc
     else:
         if not text.isascii() and publisher_encoding.lower() not in ("utf-8", "utf8"):
             notes.note(f"UTF-8 instead of {publisher_encoding.upper()}")

@@ -21,12 +21,14 @@ from core.settings import KNOWN_AREAS
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ml", description="16-day hourly demand forecasts (XGBoost)",
-                                epilog="exit status:\n" + exit_table("ml"),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m ml",
+        description="16-day hourly demand forecasts (XGBoost)",
+        epilog="exit status:\n" + exit_table("ml"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--target", default=None, help="dev (DuckDB) or prod (BigQuery); env ENERGY_TARGET")
-    p.add_argument("--area", default=config.area(), choices=KNOWN_AREAS,
-                   help="supply area (env ENERGY_AREA)")
+    p.add_argument("--area", default=config.area(), choices=KNOWN_AREAS, help="supply area (env ENERGY_AREA)")
     sub = p.add_subparsers(dest="command", required=True)
     f = sub.add_parser("forecast", help="the daily forecast (run kind daily)")
     f.add_argument("--as-of", type=parse_date, default=None, help="issue date (JST), default today")
@@ -36,9 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--start", type=parse_date, required=True)
     b.add_argument("--end", type=parse_date, required=True)
     b.add_argument("--every", type=int, default=1, help="days between issue dates")
-    b.add_argument("--weather", choices=["auto", "vintage", "oracle"], default="auto",
-                   help="auto: the vintage available at issue time if the warehouse has one, else observed "
-                        "weather labelled oracle_observed")
+    b.add_argument(
+        "--weather",
+        choices=["auto", "vintage", "oracle"],
+        default="auto",
+        help="auto: the vintage available at issue time if the warehouse has one, else observed "
+        "weather labelled oracle_observed",
+    )
     b.add_argument("--retrain-days", type=int, default=28, help="refit when the model is older than this")
     b.add_argument("--label", default=None, help="run id prefix (default backtest-<weather source>)")
     r = sub.add_parser("report", help="write the local HTML dashboard from the marts (opens offline)")
@@ -76,11 +82,18 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "forecast":
-            commands.daily_forecast(settings, args.area, args.as_of or today_jst(), retrain=args.retrain,
-                                    retrain_days=args.retrain_days, log=log)
+            commands.daily_forecast(
+                settings,
+                args.area,
+                args.as_of or today_jst(),
+                retrain=args.retrain,
+                retrain_days=args.retrain_days,
+                log=log,
+            )
         else:
-            commands.backtest(settings, args.area, args.start, args.end, args.every, args.weather,
-                              args.retrain_days, args.label, log)
+            commands.backtest(
+                settings, args.area, args.start, args.end, args.every, args.weather, args.retrain_days, args.label, log
+            )
         return 0
     except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
         print(f"error: {explain(exc)}", file=sys.stderr)

@@ -11,9 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 from core.settings import Settings
 
 
-def daily_forecast(settings: Settings, area: str, issue: date, *, grid: object = None, retrain: bool = False,
-                   retrain_days: int = 7, log: Callable[[str], None] | None = None,
-                   t_read: float | None = None) -> tuple[int, str]:
+def daily_forecast(
+    settings: Settings,
+    area: str,
+    issue: date,
+    *,
+    grid: object = None,
+    retrain: bool = False,
+    retrain_days: int = 7,
+    log: Callable[[str], None] | None = None,
+    t_read: float | None = None,
+) -> tuple[int, str]:
     """The daily forecast for one issue date: read features, pick or train the model, predict 384
     hours, merge them into raw.ml_forecasts. Returns (hours forecast, weather source). Shared by
     `python -m ml forecast` and the daily runner (`python -m pipeline daily`)."""
@@ -28,23 +36,37 @@ def daily_forecast(settings: Settings, area: str, issue: date, *, grid: object =
         grid = build_grid(io.read_features(settings, area))
         t_read = time.perf_counter() - t0
     weather = io.read_forecast_weather(settings, area, issue)
-    res = forecast_issue(grid, issue, area, "daily", weather, models_dir,
-                         retrain_days=retrain_days, force_retrain=retrain, log=log)
+    res = forecast_issue(
+        grid, issue, area, "daily", weather, models_dir, retrain_days=retrain_days, force_retrain=retrain, log=log
+    )
     t_w = time.perf_counter()
     report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
     written = sum(report.rows_loaded.values())
-    print(f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
-          f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
-          f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; {written} rows new or changed", flush=True)
-    print(f"timings: read {t_read or 0:.1f} s, model {res.seconds['model']:.1f} s, predict "
-          f"{res.seconds['predict']:.2f} s, write {time.perf_counter() - t_w:.1f} s", flush=True)
+    print(
+        f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
+        f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
+        f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; {written} rows new or changed",
+        flush=True,
+    )
+    print(
+        f"timings: read {t_read or 0:.1f} s, model {res.seconds['model']:.1f} s, predict "
+        f"{res.seconds['predict']:.2f} s, write {time.perf_counter() - t_w:.1f} s",
+        flush=True,
+    )
     return len(res.rows), res.weather_source
 
 
-
-
-def backtest(settings: Settings, area: str, start: date, end: date, every: int, weather_mode: str,
-             retrain_days: int, label: str | None, log: Callable[[str], None]) -> None:
+def backtest(
+    settings: Settings,
+    area: str,
+    start: date,
+    end: date,
+    every: int,
+    weather_mode: str,
+    retrain_days: int,
+    label: str | None,
+    log: Callable[[str], None],
+) -> None:
     """Forecasts issued on the dates start, start + every, … ≤ end (run kind backtest), through the
     same path as the daily forecast; each issue uses only what was known at its issue time."""
     from ml import io
@@ -64,11 +86,24 @@ def backtest(settings: Settings, area: str, start: date, end: date, every: int, 
         weather = None if weather_mode == "oracle" else io.read_forecast_weather(settings, area, issue)
         if weather_mode == "auto" and weather is not None and weather.empty:
             weather = None
-        res = forecast_issue(grid, issue, area, "backtest", weather, models_dir,
-                             retrain_days=retrain_days, run_label=label and f"{label}", log=log)
+        res = forecast_issue(
+            grid,
+            issue,
+            area,
+            "backtest",
+            weather,
+            models_dir,
+            retrain_days=retrain_days,
+            run_label=label and f"{label}",
+            log=log,
+        )
         report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
         written += sum(report.rows_loaded.values())
-        log(f"[{n}/{len(issues)}] {res.run_id}: {res.weather_source}, model {res.model.version} "
-            f"({'trained' if res.trained else 'reused'}), {time.perf_counter() - t0:.0f} s elapsed")
-    print(f"backtest: {len(issues)} issue dates {issues[0]} … {issues[-1]}, {written} rows new or changed, "
-          f"{time.perf_counter() - t0:.1f} s")
+        log(
+            f"[{n}/{len(issues)}] {res.run_id}: {res.weather_source}, model {res.model.version} "
+            f"({'trained' if res.trained else 'reused'}), {time.perf_counter() - t0:.0f} s elapsed"
+        )
+    print(
+        f"backtest: {len(issues)} issue dates {issues[0]} … {issues[-1]}, {written} rows new or changed, "
+        f"{time.perf_counter() - t0:.1f} s"
+    )

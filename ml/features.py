@@ -98,8 +98,15 @@ class DayGrid:
             for col in WEATHER_COLUMNS:
                 if col in values.columns:
                     weather[col][di[ok], hi[ok]] = pd.to_numeric(values[col], errors="coerce").to_numpy()[ok]
-        return DayGrid(self.first_day, self.days, self.demand, weather, _roll24(weather["temperature_c"]),
-                       self.calendar, self.day_class)
+        return DayGrid(
+            self.first_day,
+            self.days,
+            self.demand,
+            weather,
+            _roll24(weather["temperature_c"]),
+            self.calendar,
+            self.day_class,
+        )
 
 
 def _roll24(temp: np.ndarray) -> np.ndarray:
@@ -134,16 +141,20 @@ def build_grid(view: pd.DataFrame) -> DayGrid:
     weather = {c: matrix(c) for c in WEATHER_COLUMNS}
     cal_cols = ["date_jst", "iso_dow", "month_of_year", "day_type", *CALENDAR_FLAGS]
     calendar = (
-        view[cal_cols].drop_duplicates("date_jst").assign(_d=lambda f: pd.to_datetime(f["date_jst"]))
-        .set_index("_d").reindex(days)
+        view[cal_cols]
+        .drop_duplicates("date_jst")
+        .assign(_d=lambda f: pd.to_datetime(f["date_jst"]))
+        .set_index("_d")
+        .reindex(days)
     )
     calendar["day_type"] = calendar["day_type"].fillna("workday")
     for col in CALENDAR_FLAGS:
         calendar[col] = calendar[col].fillna(False).astype(bool)
     calendar["iso_dow"] = days.isocalendar().day.to_numpy()
     day_class = calendar["day_type"].map(DAY_CLASS).fillna(0).astype(int).to_numpy()
-    return DayGrid(first.date(), days, matrix("demand_mw"), weather, _roll24(weather["temperature_c"]),
-                   calendar, day_class)
+    return DayGrid(
+        first.date(), days, matrix("demand_mw"), weather, _roll24(weather["temperature_c"]), calendar, day_class
+    )
 
 
 def _last_of_class(day_class: np.ndarray) -> np.ndarray:
@@ -182,7 +193,7 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     known_last = issues - 1  # last day whose demand is known
 
     daily_mean = np.nanmean(np.where(np.isnan(grid.demand), np.nan, grid.demand), axis=1) if len(grid.demand) else []
-    level = np.array([np.nanmean(daily_mean[max(i - LEVEL_DAYS, 0):i]) if i > 0 else np.nan for i in issues])
+    level = np.array([np.nanmean(daily_mean[max(i - LEVEL_DAYS, 0) : i]) if i > 0 else np.nan for i in issues])
 
     # reference days (all < D)
     ahead = target - known_last[:, None]  # ≥ 1
@@ -194,8 +205,9 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     ref_class = last_cls[tclass, np.clip(known_last, 0, n_days - 1)[:, None].repeat(HORIZON_DAYS, 1)]
     workdays = np.where(grid.day_class == 0)[0]
     pos = np.searchsorted(workdays, known_last, side="right")  # workdays[:pos] ≤ known_last
-    last3 = np.stack([np.where(pos - j > 0, workdays[np.clip(pos - j, 0, len(workdays) - 1)], -1)
-                      for j in (1, 2, 3)], axis=1)  # (m, 3)
+    last3 = np.stack(
+        [np.where(pos - j > 0, workdays[np.clip(pos - j, 0, len(workdays) - 1)], -1) for j in (1, 2, 3)], axis=1
+    )  # (m, 3)
 
     dem = grid.demand
     p_weekday = _take(dem, ref_weekday)  # (m, 16, 24)
@@ -211,8 +223,11 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     t_ref_weekday = _take(t, ref_weekday)
     t_ref_class = _take(t, ref_class)
     day_t = _take(t, target)
-    day_max, day_min, day_mean = (np.nanmax(day_t, axis=2), np.nanmin(day_t, axis=2), np.nanmean(day_t, axis=2)) \
-        if day_t.size else (day_t, day_t, day_t)
+    day_max, day_min, day_mean = (
+        (np.nanmax(day_t, axis=2), np.nanmin(day_t, axis=2), np.nanmean(day_t, axis=2))
+        if day_t.size
+        else (day_t, day_t, day_t)
+    )
     ref_class_max = np.nanmax(t_ref_class, axis=2)
 
     lv = level[:, None, None]
@@ -251,7 +266,8 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     cols["iso_dow"] = np.broadcast_to(cal["iso_dow"].to_numpy()[cal_idx][:, :, None], shape)
     cols["day_class"] = np.broadcast_to(tclass[:, :, None], shape)
     cols["day_type_code"] = np.broadcast_to(
-        cal["day_type"].map({t: i for i, t in enumerate(DAY_TYPES)}).to_numpy()[cal_idx][:, :, None], shape)
+        cal["day_type"].map({t: i for i, t in enumerate(DAY_TYPES)}).to_numpy()[cal_idx][:, :, None], shape
+    )
     doy = grid.days.day_of_year.to_numpy()[cal_idx]
     cols["doy_sin"] = np.broadcast_to(np.sin(2 * np.pi * doy / 365.25)[:, :, None], shape)
     cols["doy_cos"] = np.broadcast_to(np.cos(2 * np.pi * doy / 365.25)[:, :, None], shape)
@@ -267,9 +283,31 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
 
 
 FEATURES = [
-    "horizon_day", "hour", "lead_hours", "p_same_weekday", "p_same_class", "p_last3_workdays", "p_yesterday",
-    "p_last_week", "week_peak_ratio", "ref_weekday_age_days", "ref_class_age_days", "temp_minus_ref_weekday",
-    "temp_minus_ref_class", "day_max_temp", "day_min_temp", "day_mean_temp", "day_max_minus_ref_class",
-    "temp_roll24", *WEATHER_COLUMNS, *CALENDAR_FLAGS, "iso_dow", "day_class", "day_type_code", "doy_sin", "doy_cos",
-    "days_to_jan1", "level_mw",
+    "horizon_day",
+    "hour",
+    "lead_hours",
+    "p_same_weekday",
+    "p_same_class",
+    "p_last3_workdays",
+    "p_yesterday",
+    "p_last_week",
+    "week_peak_ratio",
+    "ref_weekday_age_days",
+    "ref_class_age_days",
+    "temp_minus_ref_weekday",
+    "temp_minus_ref_class",
+    "day_max_temp",
+    "day_min_temp",
+    "day_mean_temp",
+    "day_max_minus_ref_class",
+    "temp_roll24",
+    *WEATHER_COLUMNS,
+    *CALENDAR_FLAGS,
+    "iso_dow",
+    "day_class",
+    "day_type_code",
+    "doy_sin",
+    "doy_cos",
+    "days_to_jan1",
+    "level_mw",
 ]

@@ -32,8 +32,9 @@ def read_features(settings: Settings, area: str) -> pd.DataFrame:
             params=(area,),
         )
     except Exception as exc:
-        raise RuntimeError(f"cannot read fct_features_hourly ({type(exc).__name__}): run the ingestion and "
-                           "`dbt build` first") from exc
+        raise RuntimeError(
+            f"cannot read fct_features_hourly ({type(exc).__name__}): run the ingestion and `dbt build` first"
+        ) from exc
     if df.empty:
         raise RuntimeError("fct_features_hourly is empty: run the ingestion and `dbt build` first")
     df["hour_start_at"] = _ts(df["hour_start_at"])

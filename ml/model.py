@@ -91,8 +91,9 @@ def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
     x, y = frame[FEATURES].to_numpy(dtype=np.float32), frame["y_ratio"].to_numpy()
     dtrain = xgb.DMatrix(x[~val_mask], label=y[~val_mask], feature_names=FEATURES)
     dval = xgb.DMatrix(x[val_mask], label=y[val_mask], feature_names=FEATURES)
-    first = xgb.train(PARAMS, dtrain, MAX_ROUNDS, evals=[(dval, "val")], early_stopping_rounds=EARLY_STOPPING,
-                      verbose_eval=False)
+    first = xgb.train(
+        PARAMS, dtrain, MAX_ROUNDS, evals=[(dval, "val")], early_stopping_rounds=EARLY_STOPPING, verbose_eval=False
+    )
     rounds = first.best_iteration + 1
     val = frame[val_mask]
     val_pred = first.predict(dval, iteration_range=(0, rounds)) * val["level_mw"].to_numpy()
@@ -106,8 +107,9 @@ def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
     val_h = val["horizon_day"].to_numpy()
     val_metrics = {
         "mape_day1": _mape(val["demand_mw"].to_numpy()[val_h == 1], val_pred[val_h == 1]),
-        "mape_days2_7": _mape(val["demand_mw"].to_numpy()[(val_h >= 2) & (val_h <= 7)],
-                              val_pred[(val_h >= 2) & (val_h <= 7)]),
+        "mape_days2_7": _mape(
+            val["demand_mw"].to_numpy()[(val_h >= 2) & (val_h <= 7)], val_pred[(val_h >= 2) & (val_h <= 7)]
+        ),
         "mape_all": _mape(val["demand_mw"].to_numpy(), val_pred),
         "rounds": rounds,
     }
@@ -126,12 +128,19 @@ def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
         "validation": val_metrics,
         "interval_level": INTERVAL[1] - INTERVAL[0],
         "conformal_quantiles": quantiles,
-        "versions": {"xgboost": xgb.__version__, "scikit-learn": sklearn.__version__,
-                     "pandas": pd.__version__, "numpy": np.__version__, "python": platform.python_version()},
+        "versions": {
+            "xgboost": xgb.__version__,
+            "scikit-learn": sklearn.__version__,
+            "pandas": pd.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
         "fit_seconds": round(time.perf_counter() - t0, 1),
     }
-    log(f"trained {version}: {len(frame):,} rows, {rounds} rounds, validation MAPE day 1 "
-        f"{val_metrics['mape_day1']:.2f} %, all {val_metrics['mape_all']:.2f} % ({meta['fit_seconds']} s)")
+    log(
+        f"trained {version}: {len(frame):,} rows, {rounds} rounds, validation MAPE day 1 "
+        f"{val_metrics['mape_day1']:.2f} %, all {val_metrics['mape_all']:.2f} % ({meta['fit_seconds']} s)"
+    )
     return TrainedModel(full, meta)
 
 
@@ -169,8 +178,9 @@ def predict(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
     q = model.meta["conformal_quantiles"]
     lo = np.array([q[str(int(h))][0] for h in frame["horizon_day"]])
     hi = np.array([q[str(int(h))][1] for h in frame["horizon_day"]])
-    return pd.DataFrame({"predicted_mw": pred, "lower_mw": pred * (1 + lo), "upper_mw": pred * (1 + hi)},
-                        index=frame.index)
+    return pd.DataFrame(
+        {"predicted_mw": pred, "lower_mw": pred * (1 + lo), "upper_mw": pred * (1 + hi)}, index=frame.index
+    )
 
 
 def recent_day1_mape(model: TrainedModel, grid: DayGrid, issue: date, days: int = 7) -> float | None:

@@ -32,8 +32,9 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def choose_model(grid: DayGrid, issue: date, models_dir: Path, retrain_days: int, force: bool,
-                 log=print) -> tuple[TrainedModel, bool, str]:
+def choose_model(
+    grid: DayGrid, issue: date, models_dir: Path, retrain_days: int, force: bool, log=print
+) -> tuple[TrainedModel, bool, str]:
     """Reuse a stored model when the policy allows; train (and store) one otherwise."""
     if not force:
         model = load_usable(models_dir, issue, retrain_days)
@@ -41,8 +42,12 @@ def choose_model(grid: DayGrid, issue: date, models_dir: Path, retrain_days: int
             recent = recent_day1_mape(model, grid, issue)
             limit = DRIFT_FACTOR * model.meta["validation"]["mape_day1"]
             if recent is None or recent <= limit:
-                return model, False, f"reused (age {(issue - model.trained_through).days} d" + (
-                    f", recent day-1 MAPE {recent:.2f} % ≤ {limit:.2f} %)" if recent is not None else ")")
+                return (
+                    model,
+                    False,
+                    f"reused (age {(issue - model.trained_through).days} d"
+                    + (f", recent day-1 MAPE {recent:.2f} % ≤ {limit:.2f} %)" if recent is not None else ")"),
+                )
             log(f"drift: recent day-1 MAPE {recent:.2f} % > {limit:.2f} %: retraining")
             reason = "retrained: drift"
         else:
@@ -73,8 +78,10 @@ def forecast_issue(
     """
     t0 = time.perf_counter()
     if grid.index(issue) >= len(grid.days) - HORIZON_DAYS + 1:
-        raise RuntimeError(f"the calendar in fct_features_hourly ends before {issue} + 16 days: load holidays "
-                           "further ahead (ingest daily) and rebuild dbt")
+        raise RuntimeError(
+            f"the calendar in fct_features_hourly ends before {issue} + 16 days: load holidays "
+            "further ahead (ingest daily) and rebuild dbt"
+        )
     model, trained, reason = choose_model(grid, issue, models_dir, retrain_days, force_retrain, log)
     t1 = time.perf_counter()
     if weather is None:
@@ -104,7 +111,17 @@ def forecast_issue(
         }
     )
     if rows["predicted_mw"].isna().any():
-        raise RuntimeError(f"{int(rows['predicted_mw'].isna().sum())} predictions are NaN (no demand history "
-                           f"in the week before {issue}?)")
-    return RunResult(run_id, issue, weather_source, model, trained, reason, rows,
-                     {"model": t1 - t0, "predict": time.perf_counter() - t1})
+        raise RuntimeError(
+            f"{int(rows['predicted_mw'].isna().sum())} predictions are NaN (no demand history "
+            f"in the week before {issue}?)"
+        )
+    return RunResult(
+        run_id,
+        issue,
+        weather_source,
+        model,
+        trained,
+        reason,
+        rows,
+        {"model": t1 - t0, "predict": time.perf_counter() - t1},
+    )

@@ -24,8 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--run-id", required=True)
     d.add_argument("--as-of", type=parse_date, default=None)
     d.add_argument("--target", default=config.target())
-    d.add_argument("--area", default=config.area(), choices=KNOWN_AREAS,
-                   help="supply area (env ENERGY_AREA)")
+    d.add_argument("--area", default=config.area(), choices=KNOWN_AREAS, help="supply area (env ENERGY_AREA)")
     d.add_argument("--skip-ingest", action="store_true")
     d.add_argument("--skip-forecast", action="store_true")
     d.add_argument("--docs", action="store_true")
@@ -44,10 +43,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2  # run_daily.sh: bad arguments
     from pipeline.daily import DailyOptions, git_revision, main_daily
 
-    return main_daily(DailyOptions(
-        run_id=args.run_id, as_of=args.as_of, target=args.target, skip_ingest=args.skip_ingest,
-        skip_forecast=args.skip_forecast, docs=args.docs, area=args.area,
-        git_revision=args.git_revision or git_revision(), log_file=args.log_file))
+    return main_daily(
+        DailyOptions(
+            run_id=args.run_id,
+            as_of=args.as_of,
+            target=args.target,
+            skip_ingest=args.skip_ingest,
+            skip_forecast=args.skip_forecast,
+            docs=args.docs,
+            area=args.area,
+            git_revision=args.git_revision or git_revision(),
+            log_file=args.log_file,
+        )
+    )
 
 
 if __name__ == "__main__":

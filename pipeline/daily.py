@@ -73,13 +73,18 @@ class DailyRun:
     def record(self, stage: str, started: datetime, result: StageResult) -> None:
         finished = datetime.now(UTC)
         rec = {
-            "run_id": self.options.run_id, "stage": stage, "status": result.status,
+            "run_id": self.options.run_id,
+            "stage": stage,
+            "status": result.status,
             "started_at": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "finished_at": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "duration_s": round((finished - started).total_seconds(), 3), "rows_processed": result.rows,
-            "exit_code": result.exit_code, "error_message": redact(result.message) if result.message else None,
+            "duration_s": round((finished - started).total_seconds(), 3),
+            "rows_processed": result.rows,
+            "exit_code": result.exit_code,
+            "error_message": redact(result.message) if result.message else None,
             "as_of_date": self.options.as_of.isoformat() if self.options.as_of else None,
-            "git_revision": self.options.git_revision, "target": self.options.target,
+            "git_revision": self.options.git_revision,
+            "target": self.options.target,
             "log_file": self.options.log_file,
         }
         try:
@@ -97,8 +102,10 @@ class DailyRun:
             from core.errors import explain
 
             result = StageResult("failed", 1, explain(exc))
-        log(f"stage {name}: {result.status} (exit {result.exit_code}) after {time.perf_counter() - t0:.1f} s"
-            + (f": {result.message}" if result.message else ""))
+        log(
+            f"stage {name}: {result.status} (exit {result.exit_code}) after {time.perf_counter() - t0:.1f} s"
+            + (f": {result.message}" if result.message else "")
+        )
         self.record(name, started, result)
         return result
 
@@ -129,9 +136,11 @@ class DailyRun:
         if rc == 1:
             parts = []
             if report.newly_set_aside:
-                parts.append(f"newly set aside: {len(report.newly_set_aside)} file(s) or row(s); in all "
-                             f"{len(report.files_set_aside)} file(s) and {len(report.rows_set_aside)} row(s) "
-                             "(raw.quarantine_events, data/quarantine/)")
+                parts.append(
+                    f"newly set aside: {len(report.newly_set_aside)} file(s) or row(s); in all "
+                    f"{len(report.files_set_aside)} file(s) and {len(report.rows_set_aside)} row(s) "
+                    "(raw.quarantine_events, data/quarantine/)"
+                )
             if report.errors or report.unreachable:
                 parts.append(report.outage_line() or f"{len(report.errors)} upstream error(s)")
             message = "partial load: " + "; ".join(parts)  # run_daily.sh alerts on the 21 this becomes
@@ -141,20 +150,25 @@ class DailyRun:
     def freshness(self) -> StageResult:
         out = self.dbt.invoke("source", "freshness", "--selector", SELECTOR["freshness"])
         if out.exit_code:
-            return StageResult("warning", out.exit_code, f"a source is stale (dbt exit {out.exit_code}); building anyway")
+            return StageResult(
+                "warning", out.exit_code, f"a source is stale (dbt exit {out.exit_code}); building anyway"
+            )
         return StageResult("success")
 
     def build(self) -> StageResult:
         out = self.dbt.invoke("build", "--selector", SELECTOR["build"])
         if out.exit_code:
             what = f"failed: {', '.join(out.failed[:10])}" if out.failed else out.error
-            return StageResult("failed", out.exit_code, f"dbt build failed (dbt exit {out.exit_code}) {what}".strip(),
-                               out.rows)
+            return StageResult(
+                "failed", out.exit_code, f"dbt build failed (dbt exit {out.exit_code}) {what}".strip(), out.rows
+            )
         if out.warned:
             if "no_recent_error_anomalies" in out.warned:
-                self.alert("energy-forecast: error-level demand anomaly",
-                           f"Error-level demand anomaly in the last 2 days (see fct_demand_anomalies). "
-                           f"Run {self.options.run_id}, log {self.options.log_file}")
+                self.alert(
+                    "energy-forecast: error-level demand anomaly",
+                    f"Error-level demand anomaly in the last 2 days (see fct_demand_anomalies). "
+                    f"Run {self.options.run_id}, log {self.options.log_file}",
+                )
             return StageResult("warning", 0, f"tests warned: {' '.join(out.warned)}", out.rows)
         return StageResult("success", 0, "", out.rows)
 
@@ -164,15 +178,21 @@ class DailyRun:
         issue = self.options.as_of or today_jst()
         rows, weather_source = daily_forecast(self.settings, self.options.area, issue)
         if weather_source == "missing":
-            return StageResult("warning", 0, f"no weather forecast vintage for {issue}: forecast made without "
-                                             "horizon weather (weather_source = missing)", rows)
+            return StageResult(
+                "warning",
+                0,
+                f"no weather forecast vintage for {issue}: forecast made without "
+                "horizon weather (weather_source = missing)",
+                rows,
+            )
         return StageResult("success", 0, "", rows)
 
     def accuracy(self) -> StageResult:
         out = self.dbt.invoke("build", "--selector", SELECTOR["accuracy"])
         if out.exit_code:
-            return StageResult("failed", out.exit_code, f"accuracy marts failed (dbt exit {out.exit_code}) {out.error}",
-                               out.rows)
+            return StageResult(
+                "failed", out.exit_code, f"accuracy marts failed (dbt exit {out.exit_code}) {out.error}", out.rows
+            )
         return StageResult("success", 0, "", out.rows)
 
     def docs(self) -> StageResult:
@@ -262,8 +282,9 @@ class DailyRun:
 
 def git_revision() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -53,8 +53,9 @@ class Dbt:
         results = list(getattr(res.result, "results", None) or [])
         warned = [_name(r) for r in results if str(getattr(r, "status", "")) == "warn"]
         failed = [_name(r) for r in results if str(getattr(r, "status", "")) in ("error", "fail", "runtime error")]
-        return DbtOutcome(0 if res.success else 1, warned=sorted(warned), failed=sorted(failed),
-                          rows=_rows_written(results))
+        return DbtOutcome(
+            0 if res.success else 1, warned=sorted(warned), failed=sorted(failed), rows=_rows_written(results)
+        )
 
 
 def _name(result: Any) -> str:
@@ -64,8 +65,11 @@ def _name(result: Any) -> str:
 
 def _rows_written(results: list[Any]) -> int | None:
     """Rows the models wrote, as the adapter reports them (None when it reports none)."""
-    counts = [getattr(r, "adapter_response", {}).get("rows_affected") for r in results
-              if getattr(getattr(r, "node", None), "resource_type", None) in ("model", "seed")]
+    counts = [
+        getattr(r, "adapter_response", {}).get("rows_affected")
+        for r in results
+        if getattr(getattr(r, "node", None), "resource_type", None) in ("model", "seed")
+    ]
     counts = [c for c in counts if isinstance(c, int) and c >= 0]
     return sum(counts) if counts else None
 

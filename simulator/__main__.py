@@ -20,20 +20,32 @@ from simulator.server import SimulatorServer
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m simulator", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m simulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data", required=True, type=Path, help="folder laid out like ../shared/data")
-    p.add_argument("--as-of", required=True, type=dt.date.fromisoformat,
-                   help="simulated run date YYYY-MM-DD (days before it are published)")
+    p.add_argument(
+        "--as-of",
+        required=True,
+        type=dt.date.fromisoformat,
+        help="simulated run date YYYY-MM-DD (days before it are published)",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     p.add_argument("--noise-seed", type=int, default=None, help="add seeded forecast noise (default: none)")
     p.add_argument("--noise-rho", type=float, default=0.95, help="hourly AR(1) correlation of the noise")
-    p.add_argument("--archive-delay-days", type=int, default=0,
-                   help="archive values are null from (as_of - N days) 00:00 on")
-    p.add_argument("--fault", action="extend", nargs="+", default=[], metavar="SPEC", type=_fault,
-                   help="name[:arg][@tepco|open_meteo|all]; several per flag or repeated flags "
-                        "(grammar: simulator/faults.py)")
+    p.add_argument(
+        "--archive-delay-days", type=int, default=0, help="archive values are null from (as_of - N days) 00:00 on"
+    )
+    p.add_argument(
+        "--fault",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="SPEC",
+        type=_fault,
+        help="name[:arg][@tepco|open_meteo|all]; several per flag or repeated flags (grammar: simulator/faults.py)",
+    )
     p.add_argument("--log", action="store_true", help="log requests to stderr")
     return p
 
@@ -49,9 +61,17 @@ def _fault(spec: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        sim = SimulatorServer(args.data, args.as_of, host=args.host, port=args.port,
-                              noise_seed=args.noise_seed, noise_rho=args.noise_rho,
-                              archive_delay_days=args.archive_delay_days, faults=args.fault, log=args.log)
+        sim = SimulatorServer(
+            args.data,
+            args.as_of,
+            host=args.host,
+            port=args.port,
+            noise_seed=args.noise_seed,
+            noise_rho=args.noise_rho,
+            archive_delay_days=args.archive_delay_days,
+            faults=args.fault,
+            log=args.log,
+        )
     except (ValueError, FileNotFoundError) as exc:
         print(f"simulator: {exc}", file=sys.stderr)
         return 2

@@ -130,9 +130,7 @@ class FaultSet:
 
     def __init__(self, specs: Iterable[str | Fault] = ()) -> None:
         self.faults: tuple[Fault, ...] = tuple(parse_fault(s) for s in specs)
-        self._remaining: list[int | None] = [
-            f.count if f.name in ("http500", "http429") else None for f in self.faults
-        ]
+        self._remaining: list[int | None] = [f.count if f.name in ("http500", "http429") else None for f in self.faults]
         self._lock = threading.Lock()
 
     def specs(self) -> list[str]:

@@ -43,13 +43,66 @@ POINTS: dict[str, tuple[float, float, float, float, float, float]] = {
 }
 #: Share of each point in the demand-weighted regional temperature.
 DEMAND_WEIGHTS = {"tokyo": 0.35, "kanagawa": 0.2, "saitama": 0.2, "chiba": 0.15}
-UNITS = {"time": "iso8601", "temperature_2m": "°C", "relative_humidity_2m": "%",
-         "precipitation": "mm", "weather_code": "wmo code"}
+UNITS = {
+    "time": "iso8601",
+    "temperature_2m": "°C",
+    "relative_humidity_2m": "%",
+    "precipitation": "mm",
+    "weather_code": "wmo code",
+}
 #: Mean hourly demand (万kW) on mild days, measured on 2023-2024 spring/autumn.
-WORKDAY = (2352, 2249, 2240, 2279, 2318, 2374, 2504, 2702, 2989, 3212, 3274, 3296,
-           3182, 3273, 3272, 3250, 3264, 3241, 3224, 3135, 3007, 2852, 2718, 2571)
-HOLIDAY = (2265, 2164, 2151, 2182, 2198, 2190, 2192, 2285, 2448, 2588, 2663, 2699,
-           2684, 2670, 2646, 2648, 2691, 2781, 2843, 2810, 2721, 2594, 2467, 2355)
+WORKDAY = (
+    2352,
+    2249,
+    2240,
+    2279,
+    2318,
+    2374,
+    2504,
+    2702,
+    2989,
+    3212,
+    3274,
+    3296,
+    3182,
+    3273,
+    3272,
+    3250,
+    3264,
+    3241,
+    3224,
+    3135,
+    3007,
+    2852,
+    2718,
+    2571,
+)
+HOLIDAY = (
+    2265,
+    2164,
+    2151,
+    2182,
+    2198,
+    2190,
+    2192,
+    2285,
+    2448,
+    2588,
+    2663,
+    2699,
+    2684,
+    2670,
+    2646,
+    2648,
+    2691,
+    2781,
+    2843,
+    2810,
+    2721,
+    2594,
+    2467,
+    2355,
+)
 COOLING_PER_DEG = 125.0  # 万kW per °C above COOLING_BASE
 HEATING_PER_DEG = 85.0  # 万kW per °C below HEATING_BASE
 COOLING_BASE, HEATING_BASE = 21.0, 15.0
@@ -93,8 +146,13 @@ def _weather(rng: np.random.Generator, start: dt.date, n: int) -> dict[str, dict
     for name, (_, _, _, jan, aug, dtr) in POINTS.items():
         wet = 0.8 * regional_wet + _ar1(rng, n, 0.9, 0.6)
         cloud = np.clip(wet + 0.5, 0, 1.5) / 1.5  # 0 clear … 1 overcast
-        temp = ((jan + aug) / 2 + (aug - jan) / 2 * season + dtr / 2 * (1 - 0.6 * cloud) * diurnal
-                + regional_temp + _ar1(rng, n, 0.9, 0.6))
+        temp = (
+            (jan + aug) / 2
+            + (aug - jan) / 2 * season
+            + dtr / 2 * (1 - 0.6 * cloud) * diurnal
+            + regional_temp
+            + _ar1(rng, n, 0.9, 0.6)
+        )
         rain = np.where(wet > 0.95, np.round(0.1 + rng.exponential(1.0, n) * (wet - 0.8) * 2, 1), 0.0)
         humidity = np.clip(68 + 6 * season + 14 * np.tanh(wet) - 8 * diurnal + rng.normal(0, 3, n), 12, 100)
         out[name] = {
@@ -131,8 +189,10 @@ def _demand(rng: np.random.Generator, start: dt.date, n: int, temp: np.ndarray) 
     base = np.where(off, np.take(HOLIDAY, hod), np.take(WORKDAY, hod))
     cool_w = 0.6 + 0.6 * np.exp(-(((hod - 14) / 5.0) ** 2))
     heat_w = 0.85 + 0.3 * (np.exp(-(((hod - 8) / 2.0) ** 2)) + np.exp(-(((hod - 19) / 2.5) ** 2)))
-    weather = (COOLING_PER_DEG * np.maximum(smooth - COOLING_BASE, 0) * cool_w
-               + HEATING_PER_DEG * np.maximum(HEATING_BASE - smooth, 0) * heat_w)
+    weather = (
+        COOLING_PER_DEG * np.maximum(smooth - COOLING_BASE, 0) * cool_w
+        + HEATING_PER_DEG * np.maximum(HEATING_BASE - smooth, 0) * heat_w
+    )
     return base + np.where(off, 0.85, 1.0) * weather + _ar1(rng, n, 0.9, 50.0)
 
 
@@ -160,8 +220,16 @@ def _peak_rows(day: dt.date, fc: np.ndarray, supply: np.ndarray) -> list[str]:
     return rows
 
 
-def _member(day: dt.date, actual: np.ndarray, fc: np.ndarray, supply: np.ndarray,
-            next_fc: np.ndarray, next_supply: np.ndarray, five: np.ndarray, solar: np.ndarray) -> bytes:
+def _member(
+    day: dt.date,
+    actual: np.ndarray,
+    fc: np.ndarray,
+    supply: np.ndarray,
+    next_fc: np.ndarray,
+    next_supply: np.ndarray,
+    five: np.ndarray,
+    solar: np.ndarray,
+) -> bytes:
     """One daily CSV (all arrays are this day's, ints)."""
     date = tf.tepco_date(day)
     usage = actual * 100 // supply
@@ -185,7 +253,7 @@ def generate(out: Path, start: dt.date, end: dt.date, seed: int = 0) -> list[Pat
     n = (ndays + 1) * 24  # one extra day feeds the 翌日 (next-day) blocks of the last day
     weather = _weather(rng, start, n)
     regional = sum(w * weather[p]["temperature_2m"] for p, w in DEMAND_WEIGHTS.items())
-    regional = (regional + 0.1 * sum(weather[p]["temperature_2m"] for p in POINTS if p not in DEMAND_WEIGHTS) / 5)
+    regional = regional + 0.1 * sum(weather[p]["temperature_2m"] for p in POINTS if p not in DEMAND_WEIGHTS) / 5
     true_demand = _demand(rng, start, n, regional)
     t5 = np.arange(n * 12) / 12.0
     five = np.round(np.interp(t5, np.arange(n) + 0.5, true_demand) + rng.normal(0, 10, n * 12)).astype(int)
@@ -193,8 +261,12 @@ def generate(out: Path, start: dt.date, end: dt.date, seed: int = 0) -> list[Pat
     fc = np.round(actual * (1 + rng.normal(0, 0.012, n))).astype(int)
     usage = np.clip(0.86 + _ar1(rng, n, 0.9, 0.025), 0.80, 0.92)
     supply = np.round(actual / usage).astype(int)
-    clear = np.repeat(1 - 0.8 * (np.clip(weather["tokyo"]["weather_code"], 0, 4) / 4 * 0.6
-                                 + (weather["tokyo"]["precipitation"] > 0) * 0.4), 12)
+    clear = np.repeat(
+        1
+        - 0.8
+        * (np.clip(weather["tokyo"]["weather_code"], 0, 4) / 4 * 0.6 + (weather["tokyo"]["precipitation"] > 0) * 0.4),
+        12,
+    )
     solar = np.minimum(_solar(start, n * 12, clear), five).astype(int)
 
     written: list[Path] = []
@@ -209,13 +281,23 @@ def generate(out: Path, start: dt.date, end: dt.date, seed: int = 0) -> list[Pat
         written.append(_write(out / "tepco" / "power_usage" / f"{yyyymm}_power_usage.zip", tf.build_zip(members)))
     for year in sorted({d.year for d in days}):
         idx = [i for i, d in enumerate(days) if d.year == year]
-        written.append(_write(out / "tepco" / "juyo" / f"juyo-{year}.csv",
-                              _juyo(days[idx[0]], days[idx[-1]], actual[idx[0] * 24: idx[-1] * 24 + 24])))
+        written.append(
+            _write(
+                out / "tepco" / "juyo" / f"juyo-{year}.csv",
+                _juyo(days[idx[0]], days[idx[-1]], actual[idx[0] * 24 : idx[-1] * 24 + 24]),
+            )
+        )
         for name in POINTS:
-            doc = _archive_doc(name, year, seed, days[idx[0]],
-                               {k: v[idx[0] * 24: idx[-1] * 24 + 24] for k, v in weather[name].items()})
-            written.append(_write(out / "open_meteo" / "archive" / f"{name}_{year}.json",
-                                  om_json.dumps(doc).encode("utf-8")))
+            doc = _archive_doc(
+                name,
+                year,
+                seed,
+                days[idx[0]],
+                {k: v[idx[0] * 24 : idx[-1] * 24 + 24] for k, v in weather[name].items()},
+            )
+            written.append(
+                _write(out / "open_meteo" / "archive" / f"{name}_{year}.json", om_json.dumps(doc).encode("utf-8"))
+            )
     return written
 
 
@@ -234,7 +316,8 @@ def _archive_doc(name: str, year: int, seed: int, first: dt.date, values: dict[s
     start = dt.datetime.combine(first, dt.time())
     count = len(values["temperature_2m"])
     hourly: dict[str, list[object]] = {
-        "time": [f"{start + dt.timedelta(hours=h):%Y-%m-%dT%H:%M}" for h in range(count)]}
+        "time": [f"{start + dt.timedelta(hours=h):%Y-%m-%dT%H:%M}" for h in range(count)]
+    }
     for var in ("temperature_2m", "relative_humidity_2m", "precipitation", "weather_code"):
         hourly[var] = [int(v) if var in ("relative_humidity_2m", "weather_code") else float(v) for v in values[var]]
     return {
@@ -257,8 +340,9 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m simulator.generate", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m simulator.generate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--start", required=True, type=dt.date.fromisoformat)
     p.add_argument("--end", required=True, type=dt.date.fromisoformat)

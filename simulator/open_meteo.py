@@ -86,7 +86,9 @@ def _ar1(key: list[int], rho: float, hours: int) -> np.ndarray:
     return unit
 
 
-def forecast_noise(seed: int, point: str, as_of: dt.date, rho: float, hours: int = MAX_FORECAST_DAYS * 24) -> np.ndarray:
+def forecast_noise(
+    seed: int, point: str, as_of: dt.date, rho: float, hours: int = MAX_FORECAST_DAYS * 24
+) -> np.ndarray:
     """Noise for the hours from ``as_of`` 00:00 on: AR(1) with unit marginal std × lead sigma.
 
     A regional AR(1) series shared by all points (variance share SPATIAL_CORRELATION) plus a
@@ -252,7 +254,9 @@ def _hours(first: dt.date, last: dt.date) -> list[dt.datetime]:
     return [start + dt.timedelta(hours=h) for h in range((last - first).days * 24 + 24)]
 
 
-def _payload(series: PointSeries, variables: list[str], hours: list[dt.datetime]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+def _payload(
+    series: PointSeries, variables: list[str], hours: list[dt.datetime]
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Response skeleton with stored values; variables the files lack are left out."""
     stamps = [f"{h:%Y-%m-%dT%H:%M}" for h in hours]
     present = [v for v in variables if v in series.values]
@@ -275,7 +279,9 @@ def _payload(series: PointSeries, variables: list[str], hours: list[dt.datetime]
     return payload, hourly
 
 
-def archive(store: OpenMeteoStore, params: Mapping[str, Sequence[str]], as_of: dt.date, delay_days: int) -> dict[str, Any]:
+def archive(
+    store: OpenMeteoStore, params: Mapping[str, Sequence[str]], as_of: dt.date, delay_days: int
+) -> dict[str, Any]:
     """``/v1/archive``: stored values, null from (as_of − delay_days) 00:00 on."""
     series, variables = _common(store, params, "archive")
     start, end = _date(params, "start_date"), _date(params, "end_date")
@@ -319,5 +325,5 @@ def forecast(
     if tail is not None and tail.count:
         for var, column in hourly.items():
             if var != "time":
-                column[max(0, len(column) - tail.count):] = [None] * min(tail.count, len(column))
+                column[max(0, len(column) - tail.count) :] = [None] * min(tail.count, len(column))
     return payload

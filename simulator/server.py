@@ -115,8 +115,13 @@ class SimulatorServer:
         self.noise_seed: int | None = None
         self.noise_rho = 0.95
         self.archive_delay_days = 0
-        self.configure(as_of=as_of, faults=list(faults), noise_seed=noise_seed, noise_rho=noise_rho,
-                       archive_delay_days=archive_delay_days)
+        self.configure(
+            as_of=as_of,
+            faults=list(faults),
+            noise_seed=noise_seed,
+            noise_rho=noise_rho,
+            archive_delay_days=archive_delay_days,
+        )
 
     # --- configuration ---------------------------------------------------------------
 
@@ -232,8 +237,9 @@ class SimulatorServer:
         httpd.daemon_threads = True
         httpd.sim = self  # type: ignore[attr-defined]
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="energy-simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="energy-simulator", daemon=True
+        )
         self._thread.start()
         return self.base_url
 
@@ -251,8 +257,9 @@ class SimulatorServer:
             self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -300,8 +307,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _send(self, status: int, payload: bytes, content_type: str, body: bool = True,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, payload: bytes, content_type: str, body: bool = True, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
@@ -342,8 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._html(403, "Forbidden", body)
             return
         if faults.has("maintenance_page", scope):
-            page = ("<!DOCTYPE html><html><head><title>メンテナンス中 / Maintenance</title></head>"
-                    "<body><p>ただいまメンテナンス中です。</p></body></html>").encode()
+            page = (
+                "<!DOCTYPE html><html><head><title>メンテナンス中 / Maintenance</title></head>"
+                "<body><p>ただいまメンテナンス中です。</p></body></html>"
+            ).encode()
             self._send(200, page, "text/html; charset=utf-8", body)
             return
         if faults.has("empty_body", scope):

@@ -71,9 +71,7 @@ class TepcoFiles:
             members = [m for m in _members(path) if not current or m.date < as_of]
             if not members:
                 return None
-            data = tf.build_zip(
-                [(m.name, m.data, m.stamp) for m in _damage(members, as_of, faults)]
-            )
+            data = tf.build_zip([(m.name, m.data, m.stamp) for m in _damage(members, as_of, faults)])
         else:
             data = path.read_bytes()
         if faults.has("truncated_zip", SCOPE):
@@ -153,4 +151,3 @@ def _damage(members: list[Member], as_of: dt.date, faults: FaultSet) -> list[Mem
 
 def _replace(member: Member, data: bytes) -> Member:
     return Member(member.name, member.date, data, member.stamp)
-

@@ -72,18 +72,26 @@ def simulator(monkeypatch: pytest.MonkeyPatch, warehouse_env: Path) -> Iterator[
 
 def raw_counts(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' "
-            "and table_name not like '\\_dlt%' escape '\\' order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name not like '\\_dlt%' escape '\\' order by 1"
+            ).fetchall()
+        ]
         return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
 
 
 def raw_checksums(db: Path) -> dict[str, str]:
     """Order-independent checksum of every raw table's full content, dlt columns included."""
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' "
-            "and table_name not like '\\_dlt%' escape '\\' order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name not like '\\_dlt%' escape '\\' order by 1"
+            ).fetchall()
+        ]
         return {
             t: str(con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from raw.{t} as t").fetchone())
             for t in tables
@@ -136,8 +144,16 @@ def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #: CLI arguments, the architecture checks) is the fast tier: `scripts/test.sh --fast`.
 SLOW_FIXTURES = {"ml_warehouse", "built", "wh", "loaded", "first_run_env", "bq_env", "case"}
 #: Modules whose every test runs run_daily.sh, dbt or a headless browser.
-SLOW_MODULES = {"test_faults", "test_first_run", "test_dbt_warehouse", "test_ml", "test_dashboard",
-                "test_bigquery_compile", "test_bigquery_loop", "test_hardening"}
+SLOW_MODULES = {
+    "test_faults",
+    "test_first_run",
+    "test_dbt_warehouse",
+    "test_ml",
+    "test_dashboard",
+    "test_bigquery_compile",
+    "test_bigquery_loop",
+    "test_hardening",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -20,8 +20,15 @@ def dbt(*args: str, db: Path, target_dir: Path | None = None, check: bool = True
     """`dbt <args>` on the DuckDB file `db`; output captured; raises with the log tail on failure."""
     ensure_profiles()
     env = {**os.environ, "ENERGY_DUCKDB_PATH": str(db), "ENERGY_TARGET": "dev"}
-    cmd = [DBT if Path(DBT).exists() else "dbt", "--no-use-colors", *args, "--project-dir", str(REPO),
-           "--profiles-dir", str(REPO)]
+    cmd = [
+        DBT if Path(DBT).exists() else "dbt",
+        "--no-use-colors",
+        *args,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+    ]
     if target_dir is not None:
         cmd += ["--target-path", str(target_dir)]
         env["DBT_LOG_PATH"] = str(target_dir / "logs")

@@ -70,6 +70,7 @@ def trailing_blank_lines(raw: bytes) -> bytes:
 
 def zero_padded(raw: bytes) -> bytes:
     """`2016/4/1,0:00` → `2016/04/01,00:00` on every data row."""
+
     def pad(line: str) -> str:
         m = re.match(r"^(\d{4})/(\d{1,2})/(\d{1,2}),(\d{1,2}):(\d{2})(.*)$", line)
         if not m:
@@ -96,6 +97,7 @@ def header_spelling(raw: bytes) -> bytes:
 
 def quoted_thousands(raw: bytes) -> bytes:
     """Numbers of 1,000 and more quoted with a thousands separator: `2555` → `"2,555"`."""
+
     def quote(line: str) -> str:
         if not _DATA_ROW.match(line):
             return line
@@ -108,8 +110,15 @@ def quoted_thousands(raw: bytes) -> bytes:
 
 def everything_at_once(raw: bytes) -> bytes:
     out = raw
-    for f in (zero_padded, quoted_thousands, trailing_separators_on_rows, header_spelling,
-              trailing_separators_on_title, trailing_blank_lines, other_line_endings):
+    for f in (
+        zero_padded,
+        quoted_thousands,
+        trailing_separators_on_rows,
+        header_spelling,
+        trailing_separators_on_title,
+        trailing_blank_lines,
+        other_line_endings,
+    ):
         out = f(out)
     return utf8_with_bom(out)
 

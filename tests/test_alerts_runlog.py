@@ -54,9 +54,20 @@ def test_unreachable_webhook_is_reported_not_raised(monkeypatch: pytest.MonkeyPa
 
 def test_spool_survives_an_unwritable_warehouse_and_loads_later(warehouse_env: Path, monkeypatch) -> None:
     settings = Settings()
-    rec = {"run_id": "r1", "stage": "ingest", "status": "success", "started_at": "2024-06-01T19:00:00Z",
-           "finished_at": "2024-06-01T19:00:08Z", "rows_processed": 12, "exit_code": 0, "error_message": "",
-           "as_of_date": "2024-06-02", "git_revision": "abc", "target": "dev", "log_file": "x.log"}
+    rec = {
+        "run_id": "r1",
+        "stage": "ingest",
+        "status": "success",
+        "started_at": "2024-06-01T19:00:00Z",
+        "finished_at": "2024-06-01T19:00:08Z",
+        "rows_processed": 12,
+        "exit_code": 0,
+        "error_message": "",
+        "as_of_date": "2024-06-02",
+        "git_revision": "abc",
+        "target": "dev",
+        "log_file": "x.log",
+    }
     runlog.append(settings, rec)
     runlog.append(settings, {**rec, "stage": "build", "status": "failed", "exit_code": 41, "error_message": "boom"})
     (runlog.spool_path(settings).parent).mkdir(parents=True, exist_ok=True)
@@ -64,9 +75,16 @@ def test_spool_survives_an_unwritable_warehouse_and_loads_later(warehouse_env: P
         fh.write("{not json\n")
     # the warehouse is held by another process (a BI tool, a stuck run): the flush fails, the spool stays
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); time.sleep(60)", str(settings.duckdb_path)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(settings.duckdb_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(Exception, match="(?i)lock"):
@@ -79,7 +97,9 @@ def test_spool_survives_an_unwritable_warehouse_and_loads_later(warehouse_env: P
     assert not runlog.spool_path(settings).exists()
     assert "{not json" in runlog.spool_path(settings).with_name("rejected.jsonl").read_text()
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        rows = con.execute("select stage, status, exit_code, duration_s from raw.pipeline_runs order by stage").fetchall()
+        rows = con.execute(
+            "select stage, status, exit_code, duration_s from raw.pipeline_runs order by stage"
+        ).fetchall()
     assert rows == [("build", "failed", 41, 8.0), ("ingest", "success", 0, 8.0)]
     # loading the same records again (a kill between load and truncate) does not duplicate them
     runlog.append(settings, rec)

@@ -39,9 +39,12 @@ def raw_resources() -> list[DltResource]:
 
 
 def test_only_the_settings_module_reads_the_environment() -> None:
-    offenders = [f"{p.relative_to(REPO)}:{n}" for p in python_files(*PACKAGES)
-                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-                 if re.search(r"os\.environ|os\.getenv|getenv\(", line) and p != REPO / "core" / "settings.py"]
+    offenders = [
+        f"{p.relative_to(REPO)}:{n}"
+        for p in python_files(*PACKAGES)
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"os\.environ|os\.getenv|getenv\(", line) and p != REPO / "core" / "settings.py"
+    ]
     assert offenders == []
 
 
@@ -68,8 +71,11 @@ def test_an_unknown_setting_is_an_error_not_a_silent_default() -> None:
 
 
 def test_time_conventions_and_stage_list_are_defined_once() -> None:
-    jst = [p for p in python_files(*PACKAGES) if re.search(r"timezone\(timedelta\(hours=9\)\)|\"Asia/Tokyo\"",
-                                                           p.read_text(encoding="utf-8"))]
+    jst = [
+        p
+        for p in python_files(*PACKAGES)
+        if re.search(r"timezone\(timedelta\(hours=9\)\)|\"Asia/Tokyo\"", p.read_text(encoding="utf-8"))
+    ]
     sim = {p for p in jst if p.is_relative_to(REPO / "simulator")}  # the simulator speaks the upstreams' formats
     assert [p.relative_to(REPO).as_posix() for p in jst if p not in sim] == ["core/time.py"]
     issue = [p for p in python_files(*PACKAGES) if "ISSUE_HOUR_JST = " in p.read_text(encoding="utf-8")]
@@ -110,25 +116,42 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
             return [None] * len(requests)
 
     s, r, now, day = Settings(), RunReport(command="test"), datetime.now(UTC), date(2024, 6, 1)
-    made = {"tepco": tepco(Offline(), s, day, day, r, now, yearly=True),
-            "open_meteo": open_meteo(Offline(), s, r, now, observed=(day, day), issued_at=now),
-            "jma": jma(Offline(), s, r, now, days=(day, day))}
+    made = {
+        "tepco": tepco(Offline(), s, day, day, r, now, yearly=True),
+        "open_meteo": open_meteo(Offline(), s, r, now, observed=(day, day), issued_at=now),
+        "jma": jma(Offline(), s, r, now, days=(day, day)),
+    }
     assert {k: (type(v), sorted(v.resources)) for k, v in made.items()} == {
         "tepco": (DltSource, ["tepco_daily_summary", "tepco_five_minute", "tepco_hourly"]),
         "open_meteo": (DltSource, ["open_meteo_forecast", "open_meteo_observed"]),
-        "jma": (DltSource, ["jma_hourly_temperature"])}
+        "jma": (DltSource, ["jma_hourly_temperature"]),
+    }
     resources = raw_resources()
     names = sorted(r.name for r in resources)
-    assert names == sorted(["tepco_hourly", "tepco_five_minute", "tepco_daily_summary", "open_meteo_observed",
-                            "open_meteo_forecast", "jp_holidays", "jma_hourly_temperature", "quarantine_events",
-                            "pipeline_runs", "ml_forecasts"])
+    assert names == sorted(
+        [
+            "tepco_hourly",
+            "tepco_five_minute",
+            "tepco_daily_summary",
+            "open_meteo_observed",
+            "open_meteo_forecast",
+            "jp_holidays",
+            "jma_hourly_temperature",
+            "quarantine_events",
+            "pipeline_runs",
+            "ml_forecasts",
+        ]
+    )
     for r in resources:
         t = spec(r)
         assert t.write_disposition == "merge" and t.key, r.name
         # the name appears as a literal in exactly one Python place: its resource's decorator
-        places = [f"{p.relative_to(REPO)}:{n}" for p in python_files("core", "ingest", "ml", "pipeline", "dashboard")
-                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-                  if re.search(rf"[\"']{r.name}[\"']", line)]
+        places = [
+            f"{p.relative_to(REPO)}:{n}"
+            for p in python_files("core", "ingest", "ml", "pipeline", "dashboard")
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(rf"[\"']{r.name}[\"']", line)
+        ]
         assert len(places) == 1, (r.name, places)
 
 
@@ -139,30 +162,35 @@ def test_each_source_yaml_grain_test_is_its_resources_primary_key() -> None:
         for source in yaml.safe_load(yml.read_text(encoding="utf-8"))["sources"]:
             assert source["schema"] == "raw", yml.name
             for table in source.get("tables", []):
-                grains = [t["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
-                          for t in table.get("data_tests", []) if isinstance(t, dict)
-                          and "unique_combination_of_columns" in t]
+                grains = [
+                    t["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+                    for t in table.get("data_tests", [])
+                    if isinstance(t, dict) and "unique_combination_of_columns" in t
+                ]
                 assert grains, f"{yml.name}: {table['name']} has no grain test"
                 assert sorted(grains[0]) == keys[table.get("identifier", table["name"])], (yml.name, table["name"])
                 checked += 1
     assert checked == len(keys)
 
 
-@pytest.mark.parametrize("command", [
-    ["./run_daily.sh", "--help"],
-    [sys.executable, "-m", "ingest", "--help"],
-    [sys.executable, "-m", "ingest", "daily", "--help"],
-    [sys.executable, "-m", "ingest", "backfill", "--help"],
-    [sys.executable, "-m", "ml", "--help"],
-    [sys.executable, "-m", "ml", "backtest", "--help"],
-    [sys.executable, "-m", "pipeline", "--help"],
-    [sys.executable, "-m", "dashboard", "--help"],
-    [sys.executable, "-m", "simulator", "--help"],
-    [sys.executable, "-m", "ingest.simulator", "--help"],
-    [sys.executable, "-m", "simulator.generate", "--help"],
-    [sys.executable, "-m", "core.settings", "--markdown"],
-    [sys.executable, "-m", "benchmarks.table_checksums", "--help"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["./run_daily.sh", "--help"],
+        [sys.executable, "-m", "ingest", "--help"],
+        [sys.executable, "-m", "ingest", "daily", "--help"],
+        [sys.executable, "-m", "ingest", "backfill", "--help"],
+        [sys.executable, "-m", "ml", "--help"],
+        [sys.executable, "-m", "ml", "backtest", "--help"],
+        [sys.executable, "-m", "pipeline", "--help"],
+        [sys.executable, "-m", "dashboard", "--help"],
+        [sys.executable, "-m", "simulator", "--help"],
+        [sys.executable, "-m", "ingest.simulator", "--help"],
+        [sys.executable, "-m", "simulator.generate", "--help"],
+        [sys.executable, "-m", "core.settings", "--markdown"],
+        [sys.executable, "-m", "benchmarks.table_checksums", "--help"],
+    ],
+)
 def test_every_command_the_readme_shows_answers_help(command: list[str]) -> None:
     proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -16,9 +16,20 @@ import sqlglot
 
 from tests.dbt_helpers import REPO, dbt
 
-DUCKDB_ONLY = [r"\bto_hours\(", r"\bto_days\(", r"\bepoch\(", r"\bisodow\(", r"\bgenerate_series\(",
-               r"\btry_cast\(", r"::", r"\btimezone\(", r"\bmedian\(", r"\btimestamptz\b", r"\bdouble\b",
-               r'"[a-z_]+"\."[a-z_]+"']
+DUCKDB_ONLY = [
+    r"\bto_hours\(",
+    r"\bto_days\(",
+    r"\bepoch\(",
+    r"\bisodow\(",
+    r"\bgenerate_series\(",
+    r"\btry_cast\(",
+    r"::",
+    r"\btimezone\(",
+    r"\bmedian\(",
+    r"\btimestamptz\b",
+    r"\bdouble\b",
+    r'"[a-z_]+"\."[a-z_]+"',
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,21 +60,34 @@ def test_every_model_compiles_and_parses_as_bigquery(compiled: Path) -> None:
 # every relation (from a DuckDB build of the same project: TIMESTAMPTZ ↔ BigQuery TIMESTAMP,
 # naive TIMESTAMP ↔ DATETIME), let it infer the type of every expression in the BigQuery SQL, and
 # flag any comparison, IN, BETWEEN or COALESCE that mixes the two.
-DUCKDB_TO_BIGQUERY = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "TIMESTAMP": "DATETIME", "DATE": "DATE",
-                      "VARCHAR": "STRING", "BIGINT": "INT64", "INTEGER": "INT64", "HUGEINT": "INT64",
-                      "SMALLINT": "INT64", "DOUBLE": "FLOAT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL",
-                      "DECIMAL": "NUMERIC"}
+DUCKDB_TO_BIGQUERY = {
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+    "TIMESTAMP": "DATETIME",
+    "DATE": "DATE",
+    "VARCHAR": "STRING",
+    "BIGINT": "INT64",
+    "INTEGER": "INT64",
+    "HUGEINT": "INT64",
+    "SMALLINT": "INT64",
+    "DOUBLE": "FLOAT64",
+    "FLOAT": "FLOAT64",
+    "BOOLEAN": "BOOL",
+    "DECIMAL": "NUMERIC",
+}
 
 
 def bigquery_schema(db: Path, project: str = "demo-project") -> dict:
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("select table_schema, table_name, column_name, data_type from information_schema.columns").fetchall()
+        rows = con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns"
+        ).fetchall()
     schema: dict = {project: {}}
     for dataset, table, column, dtype in rows:
-        schema[project].setdefault(dataset, {}).setdefault(table, {})[column] = \
-            DUCKDB_TO_BIGQUERY.get(dtype.split("(")[0], "STRING")
+        schema[project].setdefault(dataset, {}).setdefault(table, {})[column] = DUCKDB_TO_BIGQUERY.get(
+            dtype.split("(")[0], "STRING"
+        )
     return schema
 
 
@@ -73,8 +97,9 @@ def mixed_time_types(sql: str, schema: dict) -> list[str]:
     from sqlglot.optimizer.annotate_types import annotate_types
     from sqlglot.optimizer.qualify import qualify
 
-    tree = qualify(sqlglot.parse_one(sql, read="bigquery"), schema=schema, dialect="bigquery",
-                   validate_qualify_columns=False)
+    tree = qualify(
+        sqlglot.parse_one(sql, read="bigquery"), schema=schema, dialect="bigquery", validate_qualify_columns=False
+    )
     tree = annotate_types(tree, schema=schema, dialect="bigquery")
     zoned = {exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ}
     naive = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.DATETIME}
@@ -109,10 +134,14 @@ def schema(ml_warehouse: Path) -> dict:
 def test_the_type_check_sees_a_mix(schema: dict) -> None:
     fq = "`demo-project`.`analytics_marts`.`fct_forecasts`"
     assert mixed_time_types(f"select 1 from {fq} where target_hour_start_at = target_hour_start_jst", schema)
-    assert mixed_time_types(f"with x as (select datetime(issued_at, 'Asia/Tokyo') as a, issued_at as b from {fq}) "
-                            "select 1 from x where a < b", schema)
-    assert not mixed_time_types(f"select 1 from {fq} where target_hour_start_at >= "
-                                "timestamp_add(issued_at, interval 1 hour)", schema)
+    assert mixed_time_types(
+        f"with x as (select datetime(issued_at, 'Asia/Tokyo') as a, issued_at as b from {fq}) "
+        "select 1 from x where a < b",
+        schema,
+    )
+    assert not mixed_time_types(
+        f"select 1 from {fq} where target_hour_start_at >= timestamp_add(issued_at, interval 1 hour)", schema
+    )
 
 
 def test_no_model_mixes_timestamp_and_datetime(compiled: Path, schema: dict) -> None:

@@ -33,8 +33,11 @@ def bq_client():
     from google.cloud import bigquery
     from google.oauth2.credentials import Credentials
 
-    return bigquery.Client(project="demo-project", credentials=Credentials(token="emulator"),
-                           client_options=ClientOptions(api_endpoint=os.environ["BQ_API_ENDPOINT"]))
+    return bigquery.Client(
+        project="demo-project",
+        credentials=Credentials(token="emulator"),
+        client_options=ClientOptions(api_endpoint=os.environ["BQ_API_ENDPOINT"]),
+    )
 
 
 def bq(sql: str) -> list[tuple]:
@@ -50,17 +53,25 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 def loop(target: str, work: Path, upstream: Path) -> dict[str, subprocess.CompletedProcess]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
-    env.update({"ENERGY_DATA_DIR": str(work), "ENERGY_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-                "ENERGY_TARGET": target, "DBT_TARGET_PATH": str(work / "target"),
-                "DBT_LOG_PATH": str(work / "target" / "logs"), "PYTHONWARNINGS": "ignore::UserWarning"})
+    env.update(
+        {
+            "ENERGY_DATA_DIR": str(work),
+            "ENERGY_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+            "ENERGY_TARGET": target,
+            "DBT_TARGET_PATH": str(work / "target"),
+            "DBT_LOG_PATH": str(work / "target" / "logs"),
+            "PYTHONWARNINGS": "ignore::UserWarning",
+        }
+    )
     out = {}
     with SimulatorServer(upstream, FIRST_ISSUE, noise_seed=1) as sim:
         env.update(sim.env())
         out["backfill"] = run(env, "-m", "ingest", "backfill", "--start", HISTORY_START, "--end", "2024-01-31")
         for issue in (FIRST_ISSUE, SECOND_ISSUE):
             sim.as_of = date.fromisoformat(issue)
-            out[issue] = run(env, "-m", "pipeline", "daily", "--run-id", f"{target}-{issue}", "--as-of", issue,
-                             "--target", target)
+            out[issue] = run(
+                env, "-m", "pipeline", "daily", "--run-id", f"{target}-{issue}", "--as-of", issue, "--target", target
+            )
     return out
 
 
@@ -72,9 +83,11 @@ def loops(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, subpr
         pytest.skip("BQ_API_ENDPOINT is not set: scripts/test.sh starts the BigQuery emulator")
     upstream = tmp_path_factory.mktemp("bq_upstream")
     generate(upstream, date(2023, 10, 1), date(2024, 2, 29), seed=3)
-    return {"bq_emu": loop("bq_emu", tmp_path_factory.mktemp("bq_loop"), upstream),
-            "dev": loop("dev", tmp_path_factory.mktemp("duck_loop"), upstream),
-            "duckdb_path": tmp_path_factory.getbasetemp()}  # type: ignore[dict-item]
+    return {
+        "bq_emu": loop("bq_emu", tmp_path_factory.mktemp("bq_loop"), upstream),
+        "dev": loop("dev", tmp_path_factory.mktemp("duck_loop"), upstream),
+        "duckdb_path": tmp_path_factory.getbasetemp(),
+    }  # type: ignore[dict-item]
 
 
 def test_every_stage_succeeds_on_bigquery(loops) -> None:
@@ -87,10 +100,14 @@ def test_every_stage_succeeds_on_bigquery(loops) -> None:
 
 def test_bigquery_holds_the_forecast_and_the_scored_accuracy(loops) -> None:
     assert bq("select run_id, count(*) from raw.ml_forecasts group by 1 order by 1") == [
-        (f"daily-tokyo-{FIRST_ISSUE}", 384), (f"daily-tokyo-{SECOND_ISSUE}", 384)]
+        (f"daily-tokyo-{FIRST_ISSUE}", 384),
+        (f"daily-tokyo-{SECOND_ISSUE}", 384),
+    ]
     # the first forecast's day 1 (2024-02-01) was scored by the second run's build
-    day1 = bq("select n_runs, n_hours, mape_pct from analytics_marts.rpt_forecast_accuracy_by_horizon "
-              "where model = 'xgboost' and run_window = 'all_runs' and horizon_day = 1")
+    day1 = bq(
+        "select n_runs, n_hours, mape_pct from analytics_marts.rpt_forecast_accuracy_by_horizon "
+        "where model = 'xgboost' and run_window = 'all_runs' and horizon_day = 1"
+    )
     assert len(day1) == 1 and day1[0][:2] == (1, 24) and 0 < day1[0][2] < 20
     stages = {r[0] for r in bq("select distinct stage from analytics_marts.rpt_pipeline_runs")}
     assert {"ingest", "build", "forecast"} <= stages

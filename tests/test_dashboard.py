@@ -25,10 +25,21 @@ def operated(ml_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     data = tmp_path_factory.mktemp("dash") / "data"
     data.mkdir()
     shutil.copy(ml_warehouse, data / "warehouse.duckdb")
-    env = {**os.environ, "ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-           "DBT_TARGET_PATH": str(data / "target"), "DBT_LOG_PATH": str(data / "target" / "logs")}
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "daily", "--run-id", "dash-test", "--as-of", "2024-02-12",
-                           "--skip-ingest"], env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
+    env = {
+        **os.environ,
+        "ENERGY_DATA_DIR": str(data),
+        "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(data / "target"),
+        "DBT_LOG_PATH": str(data / "target" / "logs"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "daily", "--run-id", "dash-test", "--as-of", "2024-02-12", "--skip-ingest"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode in (0, 30), proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "dashboard refreshed" in proc.stdout
     return data
@@ -49,17 +60,34 @@ def test_the_daily_run_writes_a_self_contained_page(operated: Path) -> None:
 
 
 def test_data_cannot_break_out_of_the_page() -> None:
-    data = report.DashboardData("tokyo", "now", {"forecast": {"run_id": "</script><script>alert(1)</script>",
-                                                              "issue_date": None, "forecast": [], "actual": []},
-                                                 "accuracy": [], "heatmap": [], "status": [], "runs": [],
-                                                 "quality": [], "anomalies": [], "temperature": []})
+    data = report.DashboardData(
+        "tokyo",
+        "now",
+        {
+            "forecast": {
+                "run_id": "</script><script>alert(1)</script>",
+                "issue_date": None,
+                "forecast": [],
+                "actual": [],
+            },
+            "accuracy": [],
+            "heatmap": [],
+            "status": [],
+            "runs": [],
+            "quality": [],
+            "anomalies": [],
+            "temperature": [],
+        },
+    )
     page = report.render(data)
     assert page.count("</script>") == 2  # the data block's and the code's own
     assert report._data_block(page)["forecast"]["run_id"].startswith("</script>")
 
 
-@pytest.mark.skipif(chromium() is None and not os.environ.get("ENERGY_REQUIRE_CHROMIUM"),
-                    reason="chromium not installed (apt-get install chromium); .ci/run installs it")
+@pytest.mark.skipif(
+    chromium() is None and not os.environ.get("ENERGY_REQUIRE_CHROMIUM"),
+    reason="chromium not installed (apt-get install chromium); .ci/run installs it",
+)
 def test_every_chart_draws_data_in_headless_chromium(operated: Path, tmp_path: Path) -> None:
     shot = tmp_path / "dashboard.png"
     result = check_page(operated / "dashboard" / "index.html", screenshot=shot)

@@ -28,26 +28,44 @@ def q(db: Path, sql: str) -> list[tuple]:
 
 
 def test_marts_cover_the_history(built: Path) -> None:
-    n, distinct, first, last = q(built, """select count(*), count(distinct hour_start_at), min(date_jst), max(date_jst)
-                                           from analytics_marts.fct_demand_hourly""")[0]
+    n, distinct, first, last = q(
+        built,
+        """select count(*), count(distinct hour_start_at), min(date_jst), max(date_jst)
+                                           from analytics_marts.fct_demand_hourly""",
+    )[0]
     assert (n, distinct, first, last) == (50 * 24, 50 * 24, date(2024, 1, 1), date(2024, 2, 19))
     # demand is in MW: ten times the raw 万kW
-    ratio = q(built, """select avg(f.demand_mw / r.demand_man_kw) from analytics_marts.fct_demand_hourly f
-                        join raw.tepco_hourly r on r.hour_start_at = f.hour_start_at and r.source_kind = 'power_usage'""")
+    ratio = q(
+        built,
+        """select avg(f.demand_mw / r.demand_man_kw) from analytics_marts.fct_demand_hourly f
+                        join raw.tepco_hourly r on r.hour_start_at = f.hour_start_at and r.source_kind = 'power_usage'""",
+    )
     assert ratio == [(10.0,)]
     # weather and calendar joins are complete on every hour that has demand
-    assert q(built, """select count(*) from analytics_marts.fct_features_hourly
-                       where demand_mw is not null and (temperature_c is null or day_type is null)""") == [(0,)]
+    assert q(
+        built,
+        """select count(*) from analytics_marts.fct_features_hourly
+                       where demand_mw is not null and (temperature_c is null or day_type is null)""",
+    ) == [(0,)]
     # the forecast weather inputs: one issue date, 384 hours, all from a vintage issued before the cut-off
-    assert q(built, """select issue_date_jst, count(*), max(vintage_issued_at) <= min(issued_at) + interval 2 hour
-                       from analytics_marts.fct_forecast_weather_inputs group by 1""") == [(date(2024, 2, 20), 384, True)]
+    assert q(
+        built,
+        """select issue_date_jst, count(*), max(vintage_issued_at) <= min(issued_at) + interval 2 hour
+                       from analytics_marts.fct_forecast_weather_inputs group by 1""",
+    ) == [(date(2024, 2, 20), 384, True)]
 
 
 def test_hour_labels_are_jst_hour_starts(built: Path) -> None:
-    rows = q(built, """select hour_start_at::varchar, hour_start_jst::varchar, hour_jst
+    rows = q(
+        built,
+        """select hour_start_at::varchar, hour_start_jst::varchar, hour_jst
                        from analytics_marts.fct_demand_hourly where date_jst = '2024-01-02' and hour_jst in (0, 13)
-                       order by hour_jst""")
-    assert rows == [("2024-01-01 15:00:00+00", "2024-01-02 00:00:00", 0), ("2024-01-02 04:00:00+00", "2024-01-02 13:00:00", 13)]
+                       order by hour_jst""",
+    )
+    assert rows == [
+        ("2024-01-01 15:00:00+00", "2024-01-02 00:00:00", 0),
+        ("2024-01-02 04:00:00+00", "2024-01-02 13:00:00", 13),
+    ]
 
 
 def test_removing_an_hour_shifts_no_feature(built: Path, tmp_path: Path) -> None:
@@ -58,8 +76,16 @@ def test_removing_an_hour_shifts_no_feature(built: Path, tmp_path: Path) -> None
     before = {r[0]: r[1:] for r in q(db, f"select {cols} from analytics_marts.fct_features_hourly")}
     with duckdb.connect(str(db)) as con:
         con.execute("delete from raw.tepco_hourly where date_jst = '2024-02-10' and hour_jst = 12")
-    dbt("build", "--full-refresh", "--select", "fct_demand_hourly+", "--exclude", "test_type:data", db=db,
-        target_dir=tmp_path / "target")
+    dbt(
+        "build",
+        "--full-refresh",
+        "--select",
+        "fct_demand_hourly+",
+        "--exclude",
+        "test_type:data",
+        db=db,
+        target_dir=tmp_path / "target",
+    )
     after = {r[0]: r[1:] for r in q(db, f"select {cols} from analytics_marts.fct_features_hourly")}
     assert before.keys() == after.keys()
     changed = {k for k in before if before[k] != after[k]}
@@ -67,6 +93,7 @@ def test_removing_an_hour_shifts_no_feature(built: Path, tmp_path: Path) -> None
     assert len(gone) == 1
     hole = gone[0]
     from datetime import timedelta
+
     assert changed == {hole, hole + timedelta(hours=24), hole + timedelta(hours=168)}
     assert after[hole][0] is None and after[hole + timedelta(hours=24)][1] is None
     assert after[hole + timedelta(hours=168)][2] is None
@@ -81,10 +108,14 @@ def test_rerunning_the_build_changes_no_mart(built: Path, tmp_path: Path) -> Non
     # fct_data_quality_checks is a log of check runs (it records when each check ran): left out
     sql = """select table_name from information_schema.tables where table_schema = 'analytics_marts'
              and table_type = 'BASE TABLE' and table_name <> 'fct_data_quality_checks' order by 1"""
+
     def sums() -> dict[str, tuple]:
         with duckdb.connect(str(db), read_only=True) as con:
-            return {t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
-                    for (t,) in con.execute(sql).fetchall()}
+            return {
+                t: con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
+                for (t,) in con.execute(sql).fetchall()
+            }
+
     first = sums()
     dbt("build", "--exclude", "test_type:data", db=db, target_dir=tmp_path / "target")
     assert sums() == first
@@ -96,11 +127,15 @@ def test_every_mart_column_has_a_description(built: Path) -> None:
     import json
 
     manifest = json.loads((built.parent.parent / "target" / "manifest.json").read_text())
-    described = {n["name"]: {c for c, v in n["columns"].items() if v.get("description", "").strip()}
-                 for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    described = {
+        n["name"]: {c for c, v in n["columns"].items() if v.get("description", "").strip()}
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+    }
     with duckdb.connect(str(built), read_only=True) as con:
-        columns = con.execute("select table_name, column_name from information_schema.columns "
-                              "where table_schema = 'analytics_marts'").fetchall()
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'analytics_marts'"
+        ).fetchall()
     missing = sorted(f"{t}.{c}" for t, c in columns if c not in described.get(t, set()))
     assert missing == []
 

@@ -44,8 +44,9 @@ def test_an_unwritable_archive_or_data_folder_fails(tmp_path: Path, monkeypatch:
     assert check.status == "fail" and "ENERGY_DATA_DIR" in check.fix
 
 
-def test_the_whole_check_exits_1_on_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_whole_check_exits_1_on_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ENERGY_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ENERGY_DUCKDB_PATH", str(tmp_path / "data" / "warehouse.duckdb"))
     monkeypatch.setenv("ENERGY_TARGET", "staging")  # not a target

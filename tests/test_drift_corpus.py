@@ -48,8 +48,10 @@ def test_three_unreadable_rows_of_a_year_cost_three_rows(shared_data: Path) -> N
     parsed = parse_juyo_csv(bad, "juyo-2023.csv")
     assert len(parsed.rows) == 8757
     assert [i.line for i in parsed.issues] == lines
-    print(f"juyo-2023 with 3 unreadable rows: {len(parsed.rows)} rows, set aside: "
-          + "; ".join(f"line {i.line}: {i.reason}" for i in parsed.issues))
+    print(
+        f"juyo-2023 with 3 unreadable rows: {len(parsed.rows)} rows, set aside: "
+        + "; ".join(f"line {i.line}: {i.reason}" for i in parsed.issues)
+    )
 
 
 def _zip_with(original: Path, replace: dict[str, bytes]) -> bytes:
@@ -65,14 +67,32 @@ def _load(upstream: Path, data: Path) -> tuple[str, list[tuple], int]:
     with SimulatorServer(upstream, "2024-01-01") as sim:
         env.update(sim.env())
         env.pop("JMA_BASE_URL")
-        env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-                    "ENERGY_ARCHIVE": "0"})
-        proc = subprocess.run([sys.executable, "-m", "ingest", "backfill", "--start", "2023-06-01", "--end",
-                               "2023-06-30", "--no-weather"], cwd=REPO, env=env, capture_output=True, text=True,
-                              timeout=300)
+        env.update(
+            {"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"), "ENERGY_ARCHIVE": "0"}
+        )
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ingest",
+                "backfill",
+                "--start",
+                "2023-06-01",
+                "--end",
+                "2023-06-30",
+                "--no-weather",
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        rows = con.execute("select source_kind, date_jst, hour_jst, demand_man_kw, forecast_man_kw, usage_pct, "
-                           "supply_man_kw from raw.tepco_hourly order by 1, 2, 3").fetchall()
+        rows = con.execute(
+            "select source_kind, date_jst, hour_jst, demand_man_kw, forecast_man_kw, usage_pct, "
+            "supply_man_kw from raw.tepco_hourly order by 1, 2, 3"
+        ).fetchall()
         (five,) = con.execute("select count(*) from raw.tepco_five_minute").fetchone()
     return proc.stdout + proc.stderr, rows, five
 
@@ -85,12 +105,19 @@ def test_drifted_files_land_the_rows_clean_files_land(shared_data: Path, tmp_pat
     (drifted / "tepco" / "power_usage").mkdir()
     for folder in ("open_meteo", "jma"):
         os.symlink(shared_data / folder, drifted / folder)
-    (drifted / "tepco" / "juyo" / "juyo-2023.csv").write_bytes(HARMLESS["everything_at_once"](real_yearly_csv(shared_data)))
+    (drifted / "tepco" / "juyo" / "juyo-2023.csv").write_bytes(
+        HARMLESS["everything_at_once"](real_yearly_csv(shared_data))
+    )
     bad_member, bad_lines = corrupt_rows(real_daily_csv(shared_data, "20230620_power_usage.csv"), 3)
-    (drifted / "tepco" / "power_usage" / "202306_power_usage.zip").write_bytes(_zip_with(
-        shared_data / "tepco" / "power_usage" / "202306_power_usage.zip",
-        {DAILY: HARMLESS["everything_at_once"](real_daily_csv(shared_data, DAILY)),
-         "20230620_power_usage.csv": bad_member}))
+    (drifted / "tepco" / "power_usage" / "202306_power_usage.zip").write_bytes(
+        _zip_with(
+            shared_data / "tepco" / "power_usage" / "202306_power_usage.zip",
+            {
+                DAILY: HARMLESS["everything_at_once"](real_daily_csv(shared_data, DAILY)),
+                "20230620_power_usage.csv": bad_member,
+            },
+        )
+    )
 
     clean_out, clean, clean_five = _load(shared_data, tmp_path / "clean")
     out, rows, five = _load(drifted, tmp_path / "drifted")

@@ -25,37 +25,60 @@ from tests.sinks import WebhookSink
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_DAY, NEXT_DAY = "2024-03-10", "2024-03-11"
-BUSINESS_MARTS = ["fct_demand_hourly", "fct_features_hourly", "fct_forecasts", "fct_forecast_errors",
-                  "rpt_forecast_accuracy_by_horizon", "dim_calendar", "fct_weather_area_hourly"]
+BUSINESS_MARTS = [
+    "fct_demand_hourly",
+    "fct_features_hourly",
+    "fct_forecasts",
+    "fct_forecast_errors",
+    "rpt_forecast_accuracy_by_horizon",
+    "dim_calendar",
+    "fct_weather_area_hourly",
+]
 
 
 def env_for(data: Path, sim: SimulatorServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
     env.update(sim.env())
-    env.update({"ENERGY_DATA_DIR": str(data), "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-                "ENERGY_HTTP_BACKOFF_S": "0.05", "ENERGY_HTTP_BACKOFF_MAX_S": "0.2", "ENERGY_HTTP_MAX_ATTEMPTS": "3",
-                "ENERGY_HTTP_TIMEOUT_S": "5",
-                "ENERGY_BOOTSTRAP": "0"})
+    env.update(
+        {
+            "ENERGY_DATA_DIR": str(data),
+            "ENERGY_DUCKDB_PATH": str(data / "warehouse.duckdb"),
+            "ENERGY_HTTP_BACKOFF_S": "0.05",
+            "ENERGY_HTTP_BACKOFF_MAX_S": "0.2",
+            "ENERGY_HTTP_MAX_ATTEMPTS": "3",
+            "ENERGY_HTTP_TIMEOUT_S": "5",
+            "ENERGY_BOOTSTRAP": "0",
+        }
+    )
     env.update(extra)
     return env
 
 
 EXIT_CODES: list[int] = []  # exit codes of the runs of the current case, for the fault table
-TABLE_COUNTS = ["raw.tepco_hourly", "raw.open_meteo_forecast", "raw.ml_forecasts", "raw.pipeline_runs",
-                "fct_demand_hourly", "fct_forecasts"]
+TABLE_COUNTS = [
+    "raw.tepco_hourly",
+    "raw.open_meteo_forecast",
+    "raw.ml_forecasts",
+    "raw.pipeline_runs",
+    "fct_demand_hourly",
+    "fct_forecasts",
+]
 
 
 def run_daily(env: dict[str, str], *args: str, timeout: int = 600) -> tuple[int, str]:
-    proc = subprocess.run(["bash", str(REPO / "run_daily.sh"), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd="/")
+    proc = subprocess.run(
+        ["bash", str(REPO / "run_daily.sh"), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd="/"
+    )
     EXIT_CODES.append(proc.returncode)
     return proc.returncode, proc.stdout + proc.stderr
 
 
 def counts(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return {t: con.execute(f"select count(*) from {t if '.' in t else 'analytics_marts.' + t}").fetchone()[0]
-                for t in TABLE_COUNTS}
+        return {
+            t: con.execute(f"select count(*) from {t if '.' in t else 'analytics_marts.' + t}").fetchone()[0]
+            for t in TABLE_COUNTS
+        }
 
 
 def record_case(name: str, before: dict[str, int], after: dict[str, int]) -> None:
@@ -71,22 +94,32 @@ def record_case(name: str, before: dict[str, int], after: dict[str, int]) -> Non
 def snapshot(db: Path) -> dict[str, tuple]:
     """Row count and content checksum of every raw table and business mart."""
     with duckdb.connect(str(db), read_only=True) as con:
-        raw = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'raw' "
-                                         "and table_name not like '\\_dlt%' escape '\\' and table_name <> 'pipeline_runs'")
-               .fetchall()]
-        out = {f"raw.{t}": con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from raw.{t} t").fetchone()
-               for t in raw}
+        raw = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name not like '\\_dlt%' escape '\\' and table_name <> 'pipeline_runs'"
+            ).fetchall()
+        ]
+        out = {
+            f"raw.{t}": con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from raw.{t} t").fetchone()
+            for t in raw
+        }
         for t in BUSINESS_MARTS:
-            out[t] = con.execute(f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t").fetchone()
+            out[t] = con.execute(
+                f"select count(*), sum(hash(t::varchar)::hugeint) from analytics_marts.{t} t"
+            ).fetchone()
     return out
 
 
 def no_duplicates(db: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
-        for table, key in [("raw.tepco_hourly", "area, source_kind, date_jst, hour_jst"),
-                           ("raw.open_meteo_forecast", "point_id, issued_at, valid_at"),
-                           ("raw.ml_forecasts", "run_id, area, model, target_hour_start_at"),
-                           ("analytics_marts.fct_demand_hourly", "area, hour_start_at")]:
+        for table, key in [
+            ("raw.tepco_hourly", "area, source_kind, date_jst, hour_jst"),
+            ("raw.open_meteo_forecast", "point_id, issued_at, valid_at"),
+            ("raw.ml_forecasts", "run_id, area, model, target_hour_start_at"),
+            ("analytics_marts.fct_demand_hourly", "area, hour_start_at"),
+        ]:
             assert con.execute(f"select count(*) - count(distinct ({key})) from {table}").fetchone() == (0,), table
 
 
@@ -98,8 +131,13 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     data = tmp_path_factory.mktemp("fault_base") / "data"
     with SimulatorServer(upstream, BASE_DAY, noise_seed=1) as sim:
         env = env_for(data, sim)
-        subprocess.run([sys.executable, "-m", "ingest", "backfill", "--start", "2023-01-01", "--end", "2024-03-09"],
-                       env=env, cwd=REPO, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "ingest", "backfill", "--start", "2023-01-01", "--end", "2024-03-09"],
+            env=env,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
         rc, out = run_daily(env, "--as-of", BASE_DAY)
         assert rc == 0, out[-4000:]
     return upstream, data
@@ -151,8 +189,12 @@ def test_429_is_retried_and_the_run_succeeds(case) -> None:
 
 def test_timeout_is_retried_then_a_clear_partial_failure(case) -> None:
     data, sim = case("slow:2@tepco")
-    rc, out = run_daily(env_for(data, sim, ENERGY_HTTP_TIMEOUT_S="0.5", ENERGY_HTTP_MAX_ATTEMPTS="2"),
-                        "--as-of", NEXT_DAY, "--skip-forecast")
+    rc, out = run_daily(
+        env_for(data, sim, ENERGY_HTTP_TIMEOUT_S="0.5", ENERGY_HTTP_MAX_ATTEMPTS="2"),
+        "--as-of",
+        NEXT_DAY,
+        "--skip-forecast",
+    )
     assert rc == 21 and "Timeout after retries" in out, out[-3000:]
 
 
@@ -168,11 +210,14 @@ def test_what_cannot_be_read_is_set_aside_with_a_warning(case, fault: str, hours
     after = snapshot(data / "warehouse.duckdb")
     # the bad unit (the whole month's zip, or one hour of the newest day) is missing; the rest landed
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        (day_hours,) = con.execute("select count(*) from raw.tepco_hourly where date_jst = '2024-03-10' "
-                                   "and source_kind = 'power_usage'").fetchone()
+        (day_hours,) = con.execute(
+            "select count(*) from raw.tepco_hourly where date_jst = '2024-03-10' and source_kind = 'power_usage'"
+        ).fetchone()
         (events,) = con.execute("select count(*) from raw.quarantine_events").fetchone()
-        dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
-                         "where check_date = '2024-03-11' and check_name = 'newly_set_aside_this_run'").fetchone()
+        dq = con.execute(
+            "select observed_value, status from analytics_marts.fct_data_quality_checks "
+            "where check_date = '2024-03-11' and check_name = 'newly_set_aside_this_run'"
+        ).fetchone()
     assert day_hours == 24 - hours_lost and events == 1
     assert dq == (1.0, "warn")  # the data-quality mart reports it for this run
     assert after["raw.open_meteo_forecast"][0] > before["raw.open_meteo_forecast"][0]
@@ -206,14 +251,20 @@ def test_an_impossible_hour_is_recorded_kept_out_of_features_and_the_forecast_ru
     assert "stage forecast: success" in out and "WARN build: tests warned:" in out, out[-3000:]
     assert "data_quality_checks_pass" in out
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
-                         "where check_date = '2024-03-11' and check_name = 'demand_out_of_range_30d'").fetchone()
-        fact = con.execute("select demand_mw > 100000, is_demand_plausible from analytics_marts.fct_demand_hourly "
-                           "where date_jst = '2024-03-10' and hour_jst = 12").fetchone()
-        feature = con.execute("select demand_mw from analytics_marts.fct_features_hourly "
-                              "where date_jst = '2024-03-10' and hour_jst = 12").fetchone()
-        forecasts = con.execute("select count(*) from raw.ml_forecasts where issued_at = '2024-03-10 19:00:00+00' "
-                                "and model = 'xgboost'").fetchone()
+        dq = con.execute(
+            "select observed_value, status from analytics_marts.fct_data_quality_checks "
+            "where check_date = '2024-03-11' and check_name = 'demand_out_of_range_30d'"
+        ).fetchone()
+        fact = con.execute(
+            "select demand_mw > 100000, is_demand_plausible from analytics_marts.fct_demand_hourly "
+            "where date_jst = '2024-03-10' and hour_jst = 12"
+        ).fetchone()
+        feature = con.execute(
+            "select demand_mw from analytics_marts.fct_features_hourly where date_jst = '2024-03-10' and hour_jst = 12"
+        ).fetchone()
+        forecasts = con.execute(
+            "select count(*) from raw.ml_forecasts where issued_at = '2024-03-10 19:00:00+00' and model = 'xgboost'"
+        ).fetchone()
     assert dq == (1.0, "error") and fact == (True, False) and feature == (None,) and forecasts == (384,)
 
 
@@ -223,8 +274,10 @@ def test_a_copied_day_is_reported(case) -> None:
     assert rc == 0, out[-3000:]
     assert "WARN build: tests warned:" in out and "data_quality_checks_pass" in out
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        dq = con.execute("select observed_value, status from analytics_marts.fct_data_quality_checks "
-                         "where check_date = '2024-03-11' and check_name = 'copied_days_30d'").fetchone()
+        dq = con.execute(
+            "select observed_value, status from analytics_marts.fct_data_quality_checks "
+            "where check_date = '2024-03-11' and check_name = 'copied_days_30d'"
+        ).fetchone()
     assert dq == (1.0, "error")
 
 
@@ -264,8 +317,14 @@ def test_the_same_day_twice_changes_nothing(case) -> None:
 def test_kill_9_then_the_next_run_completes(case, stage: str) -> None:
     data, sim = case()
     env = env_for(data, sim)
-    proc = subprocess.Popen(["bash", str(REPO / "run_daily.sh"), "--as-of", NEXT_DAY], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", str(REPO / "run_daily.sh"), "--as-of", NEXT_DAY],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     marker = f"stage {stage}: "
     deadline = time.time() + 300
     assert proc.stdout is not None
@@ -287,16 +346,22 @@ def test_kill_9_then_the_next_run_completes(case, stage: str) -> None:
     assert rc == 0, out[-3000:]
     no_duplicates(data / "warehouse.duckdb")
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.ml_forecasts where run_id = ?",
-                           [f"daily-tokyo-{NEXT_DAY}"]).fetchone() == (384,)
+        assert con.execute(
+            "select count(*) from raw.ml_forecasts where run_id = ?", [f"daily-tokyo-{NEXT_DAY}"]
+        ).fetchone() == (384,)
         assert con.execute("select count(*) from raw.tepco_hourly where date_jst = '2024-03-10'").fetchone() == (24,)
 
 
 def test_two_overlapping_runs_one_is_refused(case) -> None:
     data, sim = case()
     env = env_for(data, sim)
-    first = subprocess.Popen(["bash", str(REPO / "run_daily.sh"), "--as-of", NEXT_DAY, "--skip-forecast"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(
+        ["bash", str(REPO / "run_daily.sh"), "--as-of", NEXT_DAY, "--skip-forecast"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert first.stdout is not None
     for line in first.stdout:
         if "stage ingest: " in line:
@@ -320,8 +385,16 @@ def test_unwritable_data_or_log_folder(case, tmp_path: Path) -> None:
 def test_warehouse_locked_by_another_process(case) -> None:
     data, sim = case()
     db = data / "warehouse.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); time.sleep(120)", str(db)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")

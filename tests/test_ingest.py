@@ -41,7 +41,9 @@ def test_daily_lands_every_table_and_is_idempotent(simulator, generated_data: Pa
     # every forecast row carries the issue time of the replayed day: 04:00 JST = 19:00 UTC the day before
     assert q("select distinct issued_at::varchar from raw.open_meteo_forecast") == [("2024-02-19 19:00:00+00",)]
     # variables the upstream does not return land as null, typed
-    assert q("select count(apparent_temperature), count(temperature_2m) > 0 from raw.open_meteo_observed") == [(0, True)]
+    assert q("select count(apparent_temperature), count(temperature_2m) > 0 from raw.open_meteo_observed") == [
+        (0, True)
+    ]
 
     before = raw_checksums(duckdb_path())
     rc, out = run(capsys, "daily", "--as-of", AS_OF)
@@ -62,14 +64,16 @@ def test_next_day_adds_a_forecast_vintage(simulator, generated_data: Path, capsy
 def test_revised_value_updates_the_row(simulator, generated_data: Path, capsys) -> None:
     sim = simulator(generated_data, AS_OF)
     assert run(capsys, "daily", "--as-of", AS_OF)[0] == 0
-    sql = ("select demand_man_kw, loaded_at from raw.tepco_hourly "
-           "where date_jst = '2024-02-15' and hour_jst = 12 and source_kind = 'power_usage'")
-    (old_value, old_loaded), = q(sql)
+    sql = (
+        "select demand_man_kw, loaded_at from raw.tepco_hourly "
+        "where date_jst = '2024-02-15' and hour_jst = 12 and source_kind = 'power_usage'"
+    )
+    ((old_value, old_loaded),) = q(sql)
     n_before = raw_counts(duckdb_path())["tepco_hourly"]
     sim.faults = ["revised_value:2024-02-15"]
     rc, out = run(capsys, "daily", "--as-of", AS_OF)
     assert rc == 0
-    (new_value, new_loaded), = q(sql)
+    ((new_value, new_loaded),) = q(sql)
     assert new_value == old_value + 100
     assert new_loaded >= old_loaded
     assert raw_counts(duckdb_path())["tepco_hourly"] == n_before
@@ -125,8 +129,9 @@ def test_nothing_loaded_exits_2(simulator, generated_data: Path, capsys) -> None
         ("short_block", "hourly block is short: 19 of 24 rows, none for 19:00–23:00", 5),
     ],
 )
-def test_bad_rows_are_set_aside_the_rest_of_the_day_loads(simulator, generated_data: Path, capsys, fault: str,
-                                                          reason: str, hours_lost: int) -> None:
+def test_bad_rows_are_set_aside_the_rest_of_the_day_loads(
+    simulator, generated_data: Path, capsys, fault: str, reason: str, hours_lost: int
+) -> None:
     simulator(generated_data, AS_OF, faults=[fault])
     rc, out = run(capsys, "daily", "--as-of", AS_OF)
     assert rc == 1, out  # partial: something was set aside
@@ -195,8 +200,9 @@ def test_usage_errors() -> None:
     assert main(["backfill", "--start", "2024-02-01", "--end", "2024-01-01"]) == 64
 
 
-def test_a_bad_row_met_again_by_the_next_run_is_reported_not_alerted(simulator, generated_data: Path, capsys,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_row_met_again_by_the_next_run_is_reported_not_alerted(
+    simulator, generated_data: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     simulator(generated_data, AS_OF, faults=["corrupt_csv"])
     monkeypatch.setenv("ENERGY_RUN_ID", "run-1")
     rc, out = run(capsys, "daily", "--as-of", AS_OF)

@@ -43,9 +43,12 @@ def test_forecast_writes_384_hours_and_a_rerun_changes_nothing(wh: Path, capsys:
     assert ml_main(["forecast", "--as-of", ISSUE.isoformat()]) == 0
     first_out = capsys.readouterr().out
     assert "weather forecast_vintage" in first_out and "trained:" in first_out
-    rows = q(wh, """select count(*), min(target_hour_start_at)::varchar, max(target_hour_start_at)::varchar,
+    rows = q(
+        wh,
+        """select count(*), min(target_hour_start_at)::varchar, max(target_hour_start_at)::varchar,
                     count(distinct model_version), bool_and(lower_mw < predicted_mw and predicted_mw < upper_mw)
-                    from raw.ml_forecasts where run_id = 'daily-tokyo-2024-02-20'""")
+                    from raw.ml_forecasts where run_id = 'daily-tokyo-2024-02-20'""",
+    )
     assert rows == [(384, "2024-02-19 15:00:00+00", "2024-03-06 14:00:00+00", 1, True)]
     before = q(wh, "select count(*), sum(hash(t::varchar)::hugeint) from raw.ml_forecasts t")
     # same inputs → same forecast; the stored model is reused and the run id is replaced, not duplicated
@@ -75,8 +78,16 @@ def test_no_leakage_from_after_the_issue_time(wh: Path, tmp_path: Path) -> None:
         scrambled.loc[after, col] = rng.uniform(0, 50_000 if col == "demand_mw" else 40, after.sum())
     runs = []
     for i, frame in enumerate((view, scrambled)):
-        res = forecast_issue(build_grid(frame), ISSUE, "tokyo", "backtest", weather, tmp_path / f"m{i}",
-                             force_retrain=True, log=lambda m: None)
+        res = forecast_issue(
+            build_grid(frame),
+            ISSUE,
+            "tokyo",
+            "backtest",
+            weather,
+            tmp_path / f"m{i}",
+            force_retrain=True,
+            log=lambda m: None,
+        )
         runs.append(res.rows["predicted_mw"].to_numpy())
     np.testing.assert_array_equal(runs[0], runs[1])
     # and the scrambling did reach the grid (the test would prove nothing otherwise)
@@ -102,18 +113,26 @@ def test_weekend_and_holiday_features_identical_in_training_and_forecasting(wh: 
 
 
 def test_backtest_reaches_the_accuracy_marts(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert ml_main(["backtest", "--start", "2024-02-01", "--end", "2024-02-05", "--every", "2",
-                    "--weather", "oracle"]) == 0
+    assert (
+        ml_main(["backtest", "--start", "2024-02-01", "--end", "2024-02-05", "--every", "2", "--weather", "oracle"])
+        == 0
+    )
     assert "backtest: 3 issue dates" in capsys.readouterr().out
     assert q(wh, "select distinct run_kind, weather_source from raw.ml_forecasts") == [("backtest", "oracle_observed")]
     dbt("build", "--select", "stg_ml__forecasts+", "--exclude", "test_type:data", db=wh, target_dir=wh.parent / "t")
-    rows = q(wh, """select model, count(*), min(horizon_day), max(horizon_day) from analytics_marts.rpt_forecast_accuracy_by_horizon
-                    where run_window = 'all_runs' group by 1 order by 1""")
+    rows = q(
+        wh,
+        """select model, count(*), min(horizon_day), max(horizon_day) from analytics_marts.rpt_forecast_accuracy_by_horizon
+                    where run_window = 'all_runs' group by 1 order by 1""",
+    )
     models = {r[0]: r[1:] for r in rows}
     assert set(models) == {"xgboost", "seasonal_naive", "tepco"}
     assert models["tepco"] == (1, 1, 1)  # TEPCO's intraday forecast is scored on day 1 only
-    skill = q(wh, """select min(skill_vs_seasonal_naive) from analytics_marts.rpt_forecast_accuracy_by_horizon
-                     where model = 'seasonal_naive'""")
+    skill = q(
+        wh,
+        """select min(skill_vs_seasonal_naive) from analytics_marts.rpt_forecast_accuracy_by_horizon
+                     where model = 'seasonal_naive'""",
+    )
     assert skill == [(0.0,)]
 
 

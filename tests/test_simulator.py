@@ -54,8 +54,9 @@ class Resp:
         return json.loads(self.body)
 
 
-def fetch(url: str, params: dict[str, Any] | None = None, ua: str | None = UA,
-          method: str = "GET", payload: Any = None) -> Resp:
+def fetch(
+    url: str, params: dict[str, Any] | None = None, ua: str | None = UA, method: str = "GET", payload: Any = None
+) -> Resp:
     """One request with urllib (its own UA is not python-requests, and we set ours)."""
     if params:
         url += "?" + urllib.parse.urlencode(params)
@@ -86,8 +87,12 @@ def hourly(member: bytes, encoding: str = "cp932") -> list[list[str]]:
 
 
 def om_params(start: str | None = None, end: str | None = None, **extra: Any) -> dict[str, Any]:
-    p: dict[str, Any] = {"latitude": TOKYO[0] + 0.01, "longitude": TOKYO[1] - 0.01,
-                         "hourly": ",".join(VARS4), "timezone": "Asia/Tokyo"}
+    p: dict[str, Any] = {
+        "latitude": TOKYO[0] + 0.01,
+        "longitude": TOKYO[1] - 0.01,
+        "hourly": ",".join(VARS4),
+        "timezone": "Asia/Tokyo",
+    }
     if start:
         p["start_date"], p["end_date"] = start, end
     p.update(extra)
@@ -193,13 +198,22 @@ def test_generator_open_meteo_files(gen_dir: Path) -> None:
         text = path.read_text("utf-8")
         doc = json.loads(text)
         assert om_json.dumps(doc) == text  # upstream number formatting
-        assert list(doc) == ["latitude", "longitude", "generationtime_ms", "utc_offset_seconds", "timezone",
-                             "timezone_abbreviation", "elevation", "hourly_units", "hourly"]
+        assert list(doc) == [
+            "latitude",
+            "longitude",
+            "generationtime_ms",
+            "utc_offset_seconds",
+            "timezone",
+            "timezone_abbreviation",
+            "elevation",
+            "hourly_units",
+            "hourly",
+        ]
         assert (doc["latitude"], doc["longitude"]) == POINTS[path.stem.split("_")[0]][:2]
         assert list(doc["hourly"]) == ["time", *VARS4] and doc["hourly_units"]["temperature_2m"] == "°C"
         assert doc["hourly"]["time"][0] == "2024-05-01T00:00" and doc["hourly"]["time"][-1] == "2024-07-10T23:00"
         temp = np.array(doc["hourly"]["temperature_2m"])
-        assert 0 < temp.min() and temp.max() < 42 and 14 < temp[:24 * 31].mean() < 25  # May
+        assert 0 < temp.min() and temp.max() < 42 and 14 < temp[: 24 * 31].mean() < 25  # May
         assert re.search(r'"precipitation":\[\d+\.\d\d,', text)  # "0.00" like upstream, not "0.0"
 
 
@@ -215,7 +229,9 @@ def test_generator_is_deterministic_and_splits_years(tmp_path: Path) -> None:
     assert any((a / r).read_bytes() != (c / r).read_bytes() for r in rel)
     assert "tepco/power_usage/202312_power_usage.zip" in rel and "tepco/juyo/juyo-2023.csv" in rel
     assert list(members((a / "tepco/power_usage/202401_power_usage.zip").read_bytes())) == [
-        "20240101_power_usage.csv", "20240102_power_usage.csv"]
+        "20240101_power_usage.csv",
+        "20240102_power_usage.csv",
+    ]
     assert len((a / "tepco/juyo/juyo-2023.csv").read_bytes().split(b"\n")) == 3 + 48 + 1
     doc = json.loads((a / "open_meteo/archive/tokyo_2024.json").read_text("utf-8"))
     assert doc["hourly"]["time"][0] == "2024-01-01T00:00" and len(doc["hourly"]["time"]) == 48
@@ -277,8 +293,12 @@ def test_tepco_refuses_python_requests_user_agent(sim: SimulatorServer) -> None:
     conn.endheaders()  # no User-Agent header at all
     assert conn.getresponse().status == 403
     conn.close()
-    assert requests.get(sim.env()["OPEN_METEO_ARCHIVE_URL"], timeout=10,
-                        params=om_params("2024-06-01", "2024-06-01")).status_code == 200
+    assert (
+        requests.get(
+            sim.env()["OPEN_METEO_ARCHIVE_URL"], timeout=10, params=om_params("2024-06-01", "2024-06-01")
+        ).status_code
+        == 200
+    )
 
 
 def test_juyo_is_cut_at_as_of(sim: SimulatorServer, gen_dir: Path) -> None:
@@ -302,8 +322,17 @@ def test_archive_has_upstream_shape_and_stored_values(sim: SimulatorServer, gen_
     r = fetch(sim.env()["OPEN_METEO_ARCHIVE_URL"], params)
     assert r.status == 200 and r.headers["content-type"].startswith("application/json")
     doc = r.json()
-    assert list(doc) == ["latitude", "longitude", "generationtime_ms", "utc_offset_seconds", "timezone",
-                         "timezone_abbreviation", "elevation", "hourly_units", "hourly"]
+    assert list(doc) == [
+        "latitude",
+        "longitude",
+        "generationtime_ms",
+        "utc_offset_seconds",
+        "timezone",
+        "timezone_abbreviation",
+        "elevation",
+        "hourly_units",
+        "hourly",
+    ]
     assert (doc["latitude"], doc["longitude"]) == TOKYO and doc["utc_offset_seconds"] == 32400
     assert list(doc["hourly"]) == ["time", *VARS4] and list(doc["hourly_units"]) == ["time", *VARS4]
     assert doc["hourly"] == stored_hours(gen_dir, "tokyo", "2024-05-03T00:00", "2024-05-05T23:00")
@@ -321,16 +350,19 @@ def test_archive_nulls_recent_and_unstored_hours(sim: SimulatorServer) -> None:
     assert len(outside["time"]) == 48 and set(outside["temperature_2m"]) == {None}
 
 
-@pytest.mark.parametrize(("endpoint", "change"), [
-    ("archive", {"start_date": None}),
-    ("archive", {"latitude": 30.0}),
-    ("archive", {"latitude": f"{TOKYO[0]},{TOKYO[0]}"}),
-    ("archive", {"timezone": "UTC"}),
-    ("archive", {"end_date": "2024-05-01"}),
-    ("forecast", {"forecast_days": 17}),
-    ("forecast", {"past_days": 93}),
-    ("forecast", {"hourly": None}),
-])
+@pytest.mark.parametrize(
+    ("endpoint", "change"),
+    [
+        ("archive", {"start_date": None}),
+        ("archive", {"latitude": 30.0}),
+        ("archive", {"latitude": f"{TOKYO[0]},{TOKYO[0]}"}),
+        ("archive", {"timezone": "UTC"}),
+        ("archive", {"end_date": "2024-05-01"}),
+        ("forecast", {"forecast_days": 17}),
+        ("forecast", {"past_days": 93}),
+        ("forecast", {"hourly": None}),
+    ],
+)
 def test_open_meteo_rejects_bad_requests(sim: SimulatorServer, endpoint: str, change: dict[str, Any]) -> None:
     params = om_params("2024-05-03", "2024-05-04") if endpoint == "archive" else om_params()
     for key, value in change.items():
@@ -369,11 +401,11 @@ def test_forecast_noise_is_seeded_and_only_in_the_future(sim: SimulatorServer, g
     h = first.json()["hourly"]
     stored = stored_hours(gen_dir, "tokyo", "2024-06-14T00:00", "2024-07-10T23:00")
     assert h["temperature_2m"][:24] == stored["temperature_2m"][:24]  # past day: observed
-    assert h["relative_humidity_2m"][:24 * 17] == stored["relative_humidity_2m"][:24 * 17]
+    assert h["relative_humidity_2m"][: 24 * 17] == stored["relative_humidity_2m"][: 24 * 17]
     noise = forecast_noise(11, "tokyo", AS_OF, 0.95)
     expected = [round(t + n, 1) for t, n in zip(stored["temperature_2m"][24:], noise)]
-    assert h["temperature_2m"][24:24 + len(expected)] == expected
-    assert h["temperature_2m"][24:] != stored["temperature_2m"][24:24 + 16 * 24]
+    assert h["temperature_2m"][24 : 24 + len(expected)] == expected
+    assert h["temperature_2m"][24:] != stored["temperature_2m"][24 : 24 + 16 * 24]
     sim.noise_seed = 12
     assert fetch(url, params).body != first.body
 
@@ -382,7 +414,7 @@ def test_noise_std_by_lead_day_and_autocorrelation() -> None:
     starts = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(300)]
     draws = np.array([forecast_noise(5, "tokyo", d, 0.95) for d in starts])  # (300, 384)
     for day in range(1, 17):
-        std = draws[:, (day - 1) * 24: day * 24].std()
+        std = draws[:, (day - 1) * 24 : day * 24].std()
         assert abs(std / lead_sigma(day) - 1) < 0.12, (day, std)
     unit = draws[:, :24] / lead_sigma(1)
     assert np.corrcoef(unit[:, :-1].ravel(), unit[:, 1:].ravel())[0, 1] > 0.85
@@ -400,8 +432,18 @@ def test_fault_grammar() -> None:
     assert parse_fault("slow:0.5@open_meteo").seconds == 0.5
     assert parse_fault("revised_value:2024-06-03").date == dt.date(2024, 6, 3)
     assert parse_fault("tail_nulls:24@open_meteo").count == 24
-    for bad in ("http501", "http500@nowhere", "slow", "tail_nulls", "tail_nulls:3@tepco",
-                "truncated_zip:3", "http500:0", "http500:x", "revised_value:2024-13-01", "corrupt_csv@open_meteo"):
+    for bad in (
+        "http501",
+        "http500@nowhere",
+        "slow",
+        "tail_nulls",
+        "tail_nulls:3@tepco",
+        "truncated_zip:3",
+        "http500:0",
+        "http500:x",
+        "revised_value:2024-13-01",
+        "corrupt_csv@open_meteo",
+    ):
         with pytest.raises(ValueError):
             parse_fault(bad)
 
@@ -531,17 +573,38 @@ def test_control_endpoint_repoints_the_simulator(sim: SimulatorServer) -> None:
 
 def test_cli_prints_env_lines_and_stops_on_sigterm(gen_dir: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--data", str(gen_dir), "--as-of", "2024-06-15",
-         "--port", "0", "--noise-seed", "3", "--fault", "http500:1@open_meteo"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--data",
+            str(gen_dir),
+            "--as-of",
+            "2024-06-15",
+            "--port",
+            "0",
+            "--noise-seed",
+            "3",
+            "--fault",
+            "http500:1@open_meteo",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline().strip() for _ in range(5)]
         env = dict(line.removeprefix("export ").split("=", 1) for line in lines)
-        assert list(env) == ["TEPCO_BASE_URL", "OPEN_METEO_ARCHIVE_URL", "OPEN_METEO_FORECAST_URL",
-                             "JMA_BASE_URL", "ENERGY_SIMULATOR_URL"]
+        assert list(env) == [
+            "TEPCO_BASE_URL",
+            "OPEN_METEO_ARCHIVE_URL",
+            "OPEN_METEO_FORECAST_URL",
+            "JMA_BASE_URL",
+            "ENERGY_SIMULATOR_URL",
+        ]
         base = env["ENERGY_SIMULATOR_URL"]
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
         assert env["TEPCO_BASE_URL"] == base + "/tepco/forecast/html/images"

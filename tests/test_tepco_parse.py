@@ -31,7 +31,11 @@ def test_real_sample_every_block(shared_data: Path) -> None:
     assert len(rep.hourly) == 24 and len(rep.five_minute) == 288
     first = rep.hourly[0]
     assert (first["demand_man_kw"], first["forecast_man_kw"], first["usage_pct"], first["supply_man_kw"]) == (
-        2773, 2744, 85, 3244)
+        2773,
+        2744,
+        85,
+        3244,
+    )
     assert rep.hourly[23]["demand_man_kw"] == 2975
     assert rep.five_minute[0] == {"minute_of_day": 0, "demand_man_kw": 2877, "solar_man_kw": 0, "solar_share_pct": 0}
     assert rep.five_minute[-1]["minute_of_day"] == 23 * 60 + 55

@@ -22,9 +22,15 @@ TIMES = ["2024-02-01T00:00", "2024-02-01T01:00", "2024-02-01T02:00"]
 
 
 def answer(**changes: object) -> bytes:
-    doc: dict = {"latitude": 35.7, "longitude": 139.7, "utc_offset_seconds": 32400, "timezone": "Asia/Tokyo",
-                 "elevation": 40.0, "hourly_units": {"time": "iso8601", "temperature_2m": "°C"},
-                 "hourly": {"time": list(TIMES), "temperature_2m": [5.0, 6.0, 7.0]}}
+    doc: dict = {
+        "latitude": 35.7,
+        "longitude": 139.7,
+        "utc_offset_seconds": 32400,
+        "timezone": "Asia/Tokyo",
+        "elevation": 40.0,
+        "hourly_units": {"time": "iso8601", "temperature_2m": "°C"},
+        "hourly": {"time": list(TIMES), "temperature_2m": [5.0, 6.0, 7.0]},
+    }
     for key, value in changes.items():
         if value is None:
             doc.pop(key, None)
@@ -50,8 +56,11 @@ def test_no_utc_offset_uses_the_named_zone_and_never_assumes_utc() -> None:
 
 def test_fahrenheit_is_converted_and_an_unknown_unit_refused() -> None:
     notes = FormatNotes()
-    df, _ = parse_hourly(answer(hourly_units={"temperature_2m": "°F"},
-                                hourly={"time": TIMES, "temperature_2m": [41.0, 42.8, 44.6]}), POINT, notes)
+    df, _ = parse_hourly(
+        answer(hourly_units={"temperature_2m": "°F"}, hourly={"time": TIMES, "temperature_2m": [41.0, 42.8, 44.6]}),
+        POINT,
+        notes,
+    )
     assert df["temperature_2m"].tolist() == [5.0, 6.0, 7.0]
     assert notes["temperature_2m converted from °F to °C"] == 1
     with pytest.raises(OpenMeteoResponseError, match="'K'"):
@@ -73,8 +82,10 @@ def test_seconds_in_times_are_read() -> None:
     assert len(df) == 3 and df["valid_at"].iloc[2] == pd.Timestamp("2024-01-31 17:00", tz="UTC")
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b'{"hourly": {"time": ["2024-02-01T00:00", null]}}',
-                                  b'{"hourly": {"time": "x"}}', b"<html></html>"])
+@pytest.mark.parametrize(
+    "body",
+    [b"[1, 2]", b'{"hourly": {"time": ["2024-02-01T00:00", null]}}', b'{"hourly": {"time": "x"}}', b"<html></html>"],
+)
 def test_shapes_that_cannot_be_read_raise_the_response_error(body: bytes) -> None:
     with pytest.raises(OpenMeteoResponseError):
         parse_hourly(body, POINT)
@@ -91,13 +102,16 @@ class OnePointBroken:
     def get(self, url: str, params: dict | None = None):
         fetched = self.inner.get(url, params=params)  # type: ignore[attr-defined]
         if params and "forecast_days" in params and params["latitude"] == self.lat:
-            fetched.content = b'{"hourly": {"time": ["2024-02-19T00:00", null], "temperature_2m": [1, 2]}, ' \
-                              b'"utc_offset_seconds": 32400}'
+            fetched.content = (
+                b'{"hourly": {"time": ["2024-02-19T00:00", null], "temperature_2m": [1, 2]}, '
+                b'"utc_offset_seconds": 32400}'
+            )
         return fetched
 
 
-def test_one_malformed_point_costs_that_point_only(simulator, generated_data: Path, capsys,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_malformed_point_costs_that_point_only(
+    simulator, generated_data: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ingest.open_meteo import load_points
 
     simulator(generated_data, "2024-02-20")

@@ -40,8 +40,15 @@ def holiday_rows(first_year: int, last_year: int) -> pd.DataFrame:
     name="jp_holidays",
     primary_key=("country", "holiday_date"),
     write_disposition="merge",
-    columns=columns("holiday_date", country="text", holiday_date="date", name_ja="text", name_en="text",
-                    is_substitute="bool", loaded_at="timestamp"),
+    columns=columns(
+        "holiday_date",
+        country="text",
+        holiday_date="date",
+        name_ja="text",
+        name_en="text",
+        is_substitute="bool",
+        loaded_at="timestamp",
+    ),
 )
 def jp_holidays(last_year: int, loaded_at: datetime, first_year: int = FIRST_YEAR) -> Iterator[pd.DataFrame]:
     """Every holiday from `first_year` to `last_year` (the as-of year + 2)."""

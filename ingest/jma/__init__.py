@@ -76,8 +76,9 @@ def parse_jma_csv(raw: bytes, notes: FormatNotes | None = None, issues: list[Row
             continue
         rows.append((stamp, temp, *codes))
     if not rows:
-        raise JmaParseError("no data rows" + (f" ({len(issues)} unreadable, first at line {issues[0].line})"
-                                              if issues else ""))
+        raise JmaParseError(
+            "no data rows" + (f" ({len(issues)} unreadable, first at line {issues[0].line})" if issues else "")
+        )
     df = pd.DataFrame(rows, columns=["local", "temperature_c", "quality_code", "homogeneity_code"])
     df["valid_at"] = df["local"].dt.tz_localize(JST_NAME).dt.tz_convert("UTC")
     return df.drop(columns="local")
@@ -92,8 +93,9 @@ def _read(fetcher: Fetcher, name: str, year: int) -> bytes | None:
             return None
         fetcher.report.files_fetched += 1
         return path.read_bytes()
-    return fetcher.get(Request(url=f"{base}/{name}", source=SOURCE, name=name, expect="csv",
-                               not_published_label=f"jma {year}"))
+    return fetcher.get(
+        Request(url=f"{base}/{name}", source=SOURCE, name=name, expect="csv", not_published_label=f"jma {year}")
+    )
 
 
 def configured() -> bool:
@@ -131,8 +133,15 @@ def _with_issues(raw: bytes, notes: FormatNotes) -> tuple[pd.DataFrame, list[Row
     name="jma_hourly_temperature",
     primary_key=("station_id", "valid_at"),
     write_disposition="merge",
-    columns=columns("valid_at", station_id="text", valid_at="timestamp", temperature_c="double",
-                    quality_code="bigint", homogeneity_code="bigint", loaded_at="timestamp"),
+    columns=columns(
+        "valid_at",
+        station_id="text",
+        valid_at="timestamp",
+        temperature_c="double",
+        quality_code="bigint",
+        homogeneity_code="bigint",
+        loaded_at="timestamp",
+    ),
 )
 def jma_hourly_temperature(df: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
     """Hourly temperature at the JMA Tokyo station (`valid_at` is the reading's instant)."""
@@ -143,8 +152,9 @@ def jma_hourly_temperature(df: pd.DataFrame, loaded_at: datetime) -> Iterator[pd
 
 
 @dlt.source(name="jma", max_table_nesting=0)
-def jma(fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime,
-        days: tuple[date, date] | None = None) -> DltResource:
+def jma(
+    fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime, days: tuple[date, date] | None = None
+) -> DltResource:
     """JMA station temperature for the JST days `days` (first, last) when the history is configured
     (`JMA_DIR` / `JMA_BASE_URL`); otherwise nothing is fetched and the table is only created."""
     frame = pd.DataFrame(columns=["valid_at"])

@@ -82,11 +82,17 @@ class OpenMeteoResponseError(ValueError):
 #: Units we store, per variable (as Open-Meteo spells them), and conversions from the units a
 #: response may say it used instead (a request with temperature_unit=fahrenheit, a proxy's default).
 EXPECTED_UNITS = {
-    "temperature_2m": "°C", "apparent_temperature": "°C", "dew_point_2m": "°C",
-    "relative_humidity_2m": "%", "cloud_cover": "%",
-    "precipitation": "mm", "snowfall": "cm",
-    "shortwave_radiation": "W/m²", "direct_radiation": "W/m²",
-    "wind_speed_10m": "km/h", "weather_code": "wmo code",
+    "temperature_2m": "°C",
+    "apparent_temperature": "°C",
+    "dew_point_2m": "°C",
+    "relative_humidity_2m": "%",
+    "cloud_cover": "%",
+    "precipitation": "mm",
+    "snowfall": "cm",
+    "shortwave_radiation": "W/m²",
+    "direct_radiation": "W/m²",
+    "wind_speed_10m": "km/h",
+    "weather_code": "wmo code",
 }
 CONVERSIONS: dict[tuple[str, str], Callable[[pd.Series], pd.Series]] = {
     ("°F", "°C"): lambda x: (x - 32) * 5 / 9,
@@ -175,7 +181,9 @@ def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None)
         if unit and want and unit != want:
             convert = CONVERSIONS.get((unit, want))
             if convert is None:
-                raise OpenMeteoResponseError(f"hourly.{var} is in {unit!r}; {want!r} is stored and no conversion is known")
+                raise OpenMeteoResponseError(
+                    f"hourly.{var} is in {unit!r}; {want!r} is stored and no conversion is known"
+                )
             series = convert(series).round(3)
             notes.note(f"{var} converted from {unit} to {want}")
         df[var] = series
@@ -191,8 +199,10 @@ def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None)
             if len(values.loc[group.index].drop_duplicates()) == 1:
                 notes.note("a time listed twice with the same values")
             else:
-                issues += [RowIssue(int(i) + 1, f"time {times[i]} appears {len(group)} times with different values",
-                                    times[i]) for i in group.index]
+                issues += [
+                    RowIssue(int(i) + 1, f"time {times[i]} appears {len(group)} times with different values", times[i])
+                    for i in group.index
+                ]
         bad = {i.line - 1 for i in issues}
         df = df[~df.index.isin(bad)].drop_duplicates(subset="valid_at", keep="first")
     return df.reset_index(drop=True), issues
@@ -202,14 +212,22 @@ def _float(value: object, default: float | None) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
 
 
-def _parse_point(req: Request, body: bytes | None, point: Point, settings: Settings,
-                 report: RunReport) -> pd.DataFrame | None:
+def _parse_point(
+    req: Request, body: bytes | None, point: Point, settings: Settings, report: RunReport
+) -> pd.DataFrame | None:
     """One point's answer, parsed; an unreadable one costs that point only (quarantined, reported)."""
     if body is None:
         return None
-    return read_or_set_aside(settings, report, SOURCE, req.name, body,
-                             lambda data, notes: parse_hourly(data, point, notes), OpenMeteoResponseError,
-                             count_as_error=True)
+    return read_or_set_aside(
+        settings,
+        report,
+        SOURCE,
+        req.name,
+        body,
+        lambda data, notes: parse_hourly(data, point, notes),
+        OpenMeteoResponseError,
+        count_as_error=True,
+    )
 
 
 def fetch_forecast(
@@ -217,9 +235,20 @@ def fetch_forecast(
 ) -> pd.DataFrame:
     """The 16-day forecast (plus 10 past days) for every point, stamped with `issued_at`."""
     reqs = [
-        Request(url=settings.open_meteo_forecast_url, source=SOURCE, name=f"forecast {p.point_id}", expect="json",
-                params={"latitude": p.latitude, "longitude": p.longitude, "hourly": ",".join(WEATHER_VARIABLES),
-                        "timezone": JST_NAME, "past_days": PAST_DAYS, "forecast_days": FORECAST_DAYS})
+        Request(
+            url=settings.open_meteo_forecast_url,
+            source=SOURCE,
+            name=f"forecast {p.point_id}",
+            expect="json",
+            params={
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                "hourly": ",".join(WEATHER_VARIABLES),
+                "timezone": JST_NAME,
+                "past_days": PAST_DAYS,
+                "forecast_days": FORECAST_DAYS,
+            },
+        )
         for p in points
     ]
     frames = []
@@ -230,7 +259,9 @@ def fetch_forecast(
         df["issued_at"] = issued_at
         df["source_file"] = f"forecast:{p.point_id}:{issued_at:%Y%m%dT%H%MZ}"
         future = df[df["valid_at"] >= issued_at]
-        report.add_nulls("open_meteo_forecast temperature_2m (future hours)", int(future["temperature_2m"].isna().sum()))
+        report.add_nulls(
+            "open_meteo_forecast temperature_2m (future hours)", int(future["temperature_2m"].isna().sum())
+        )
         frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -255,10 +286,20 @@ def fetch_archive(
     """
     jobs = [(p, lo, hi) for p in points for lo, hi in year_chunks(start, end)]
     reqs = [
-        Request(url=settings.open_meteo_archive_url, source=SOURCE, name=f"archive {p.point_id} {lo.year}",
-                expect="json",
-                params={"latitude": p.latitude, "longitude": p.longitude, "start_date": lo.isoformat(),
-                        "end_date": hi.isoformat(), "hourly": ",".join(WEATHER_VARIABLES), "timezone": JST_NAME})
+        Request(
+            url=settings.open_meteo_archive_url,
+            source=SOURCE,
+            name=f"archive {p.point_id} {lo.year}",
+            expect="json",
+            params={
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                "start_date": lo.isoformat(),
+                "end_date": hi.isoformat(),
+                "hourly": ",".join(WEATHER_VARIABLES),
+                "timezone": JST_NAME,
+            },
+        )
         for p, lo, hi in jobs
     ]
     frames = []
@@ -290,8 +331,14 @@ def _frame(df: pd.DataFrame, loaded_at: datetime) -> pd.DataFrame:
     name="open_meteo_observed",
     primary_key=("point_id", "valid_at"),
     write_disposition="merge",
-    columns=columns("valid_at", **_POINT_COLUMNS, valid_at="timestamp", **_WEATHER_COLUMNS, source_file="text",
-                    loaded_at="timestamp"),
+    columns=columns(
+        "valid_at",
+        **_POINT_COLUMNS,
+        valid_at="timestamp",
+        **_WEATHER_COLUMNS,
+        source_file="text",
+        loaded_at="timestamp",
+    ),
 )
 def open_meteo_observed(observed: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
     """The archive API: what happened, per point and hour (hours without any value yet are not stored)."""
@@ -302,8 +349,15 @@ def open_meteo_observed(observed: pd.DataFrame, loaded_at: datetime) -> Iterator
     name="open_meteo_forecast",
     primary_key=("point_id", "issued_at", "valid_at"),
     write_disposition="merge",
-    columns=columns("valid_at", **_POINT_COLUMNS, issued_at="timestamp", valid_at="timestamp", **_WEATHER_COLUMNS,
-                    source_file="text", loaded_at="timestamp"),
+    columns=columns(
+        "valid_at",
+        **_POINT_COLUMNS,
+        issued_at="timestamp",
+        valid_at="timestamp",
+        **_WEATHER_COLUMNS,
+        source_file="text",
+        loaded_at="timestamp",
+    ),
 )
 def open_meteo_forecast(forecast: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
     """Every forecast we fetched, one vintage per issue time, never overwritten."""
@@ -311,9 +365,15 @@ def open_meteo_forecast(forecast: pd.DataFrame, loaded_at: datetime) -> Iterator
 
 
 @dlt.source(name="open_meteo", max_table_nesting=0)
-def open_meteo(fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime,
-               observed: tuple[date, date] | None = None, issued_at: datetime | None = None,
-               points: list[Point] | None = None) -> tuple[DltResource, ...]:
+def open_meteo(
+    fetcher: Fetcher,
+    settings: Settings,
+    report: RunReport,
+    loaded_at: datetime,
+    observed: tuple[date, date] | None = None,
+    issued_at: datetime | None = None,
+    points: list[Point] | None = None,
+) -> tuple[DltResource, ...]:
     """Observed weather for the JST days `observed` (first, last) and the forecast vintage issued at
     `issued_at`, for every point; either may be None (nothing fetched, the table still exists)."""
     points = points if points is not None else load_points()

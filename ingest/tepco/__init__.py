@@ -52,8 +52,9 @@ class TepcoBatch:
 
 
 def _request(url: str, expect: str, not_published_label: str) -> Request:
-    return Request(url=url, source=SOURCE, name=url.rsplit("/", 1)[-1], expect=expect,
-                   not_published_label=not_published_label)
+    return Request(
+        url=url, source=SOURCE, name=url.rsplit("/", 1)[-1], expect=expect, not_published_label=not_published_label
+    )
 
 
 def fetch_monthly(
@@ -76,15 +77,27 @@ def fetch_monthly(
         content = fetcher.get(_request(url, "zip", f"tepco-monthly {year:04d}-{month:02d}"))
         if content is None:
             continue
-        members = read_or_set_aside(settings, report, SOURCE, zip_name, content,
-                                    lambda data, notes, name=zip_name: (read_monthly_zip(data, name, notes), []),
-                                    TepcoParseError)
+        members = read_or_set_aside(
+            settings,
+            report,
+            SOURCE,
+            zip_name,
+            content,
+            lambda data, notes, name=zip_name: (read_monthly_zip(data, name, notes), []),
+            TepcoParseError,
+        )
         days = 0
         for member in members or []:
             source_file = f"{zip_name}/{member.name}"
-            rep = read_or_set_aside(settings, report, SOURCE, source_file, member.data,
-                                    lambda data, notes, name=member.name: _daily(data, name, notes, start, end),
-                                    TepcoParseError)
+            rep = read_or_set_aside(
+                settings,
+                report,
+                SOURCE,
+                source_file,
+                member.data,
+                lambda data, notes, name=member.name: _daily(data, name, notes, start, end),
+                TepcoParseError,
+            )
             if rep is None:
                 continue
             days += 1
@@ -119,16 +132,27 @@ def fetch_juyo(
         content = fetcher.get(_request(url, "csv", f"tepco-juyo {year}"))
         if content is None:
             continue
-        parsed = read_or_set_aside(settings, report, SOURCE, name, content,
-                                   lambda data, notes, name=name: _with_issues(parse_juyo_csv(data, name, notes)),
-                                   TepcoParseError)
+        parsed = read_or_set_aside(
+            settings,
+            report,
+            SOURCE,
+            name,
+            content,
+            lambda data, notes, name=name: _with_issues(parse_juyo_csv(data, name, notes)),
+            TepcoParseError,
+        )
         if parsed is None:
             continue
         rows = [r for r in parsed.rows if start <= r["date_jst"] <= end]
         for r in rows:
             batch.hourly.append(
-                {"area": settings.area, "source_kind": "juyo", "source_file": name,
-                 "file_updated_at": parsed.updated_at, **r}
+                {
+                    "area": settings.area,
+                    "source_kind": "juyo",
+                    "source_file": name,
+                    "file_updated_at": parsed.updated_at,
+                    **r,
+                }
             )
         last = max((r["date_jst"] for r in parsed.rows), default=None)
         ends = f", ends {last}" if last is not None and last < min(end, date(year, 12, 31)) else ""
@@ -159,9 +183,18 @@ def _frame(rows: list[dict], loaded_at: datetime) -> pd.DataFrame:
     write_disposition="merge",
     columns=columns(
         "date_jst",
-        area="text", source_kind="text", date_jst="date", hour_jst="bigint", hour_start_at="timestamp",
-        demand_man_kw="double", forecast_man_kw="double", usage_pct="double", supply_man_kw="double",
-        source_file="text", file_updated_at="timestamp", loaded_at="timestamp",
+        area="text",
+        source_kind="text",
+        date_jst="date",
+        hour_jst="bigint",
+        hour_start_at="timestamp",
+        demand_man_kw="double",
+        forecast_man_kw="double",
+        usage_pct="double",
+        supply_man_kw="double",
+        source_file="text",
+        file_updated_at="timestamp",
+        loaded_at="timestamp",
     ),
 )
 def tepco_hourly(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFrame]:
@@ -179,8 +212,15 @@ def tepco_hourly(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFram
     write_disposition="merge",
     columns=columns(
         "date_jst",
-        area="text", date_jst="date", minute_of_day="bigint", interval_start_at="timestamp", demand_man_kw="double",
-        solar_man_kw="double", solar_share_pct="double", source_file="text", file_updated_at="timestamp",
+        area="text",
+        date_jst="date",
+        minute_of_day="bigint",
+        interval_start_at="timestamp",
+        demand_man_kw="double",
+        solar_man_kw="double",
+        solar_share_pct="double",
+        source_file="text",
+        file_updated_at="timestamp",
         loaded_at="timestamp",
     ),
 )
@@ -198,14 +238,33 @@ def tepco_five_minute(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.Dat
     write_disposition="merge",
     columns=columns(
         "report_date",
-        area="text", report_date="date", horizon="text", target_date="date", peak_supply_man_kw="double",
-        peak_band="text", peak_band_start_hour="bigint", peak_supply_updated_at="timestamp",
-        peak_reserve_pct="double", peak_usage_pct="double", forecast_peak_man_kw="double",
-        forecast_peak_band="text", forecast_peak_band_start_hour="bigint", forecast_peak_updated_at="timestamp",
-        usage_peak_supply_man_kw="double", usage_peak_band="text", usage_peak_band_start_hour="bigint",
-        usage_peak_supply_updated_at="timestamp", usage_peak_reserve_pct="double", usage_peak_usage_pct="double",
-        usage_peak_demand_man_kw="double", usage_peak_demand_updated_at="timestamp", max_usage_pct="double",
-        max_usage_band_start_hour="bigint", source_file="text", file_updated_at="timestamp", loaded_at="timestamp",
+        area="text",
+        report_date="date",
+        horizon="text",
+        target_date="date",
+        peak_supply_man_kw="double",
+        peak_band="text",
+        peak_band_start_hour="bigint",
+        peak_supply_updated_at="timestamp",
+        peak_reserve_pct="double",
+        peak_usage_pct="double",
+        forecast_peak_man_kw="double",
+        forecast_peak_band="text",
+        forecast_peak_band_start_hour="bigint",
+        forecast_peak_updated_at="timestamp",
+        usage_peak_supply_man_kw="double",
+        usage_peak_band="text",
+        usage_peak_band_start_hour="bigint",
+        usage_peak_supply_updated_at="timestamp",
+        usage_peak_reserve_pct="double",
+        usage_peak_usage_pct="double",
+        usage_peak_demand_man_kw="double",
+        usage_peak_demand_updated_at="timestamp",
+        max_usage_pct="double",
+        max_usage_band_start_hour="bigint",
+        source_file="text",
+        file_updated_at="timestamp",
+        loaded_at="timestamp",
     ),
 )
 def tepco_daily_summary(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFrame]:
@@ -214,8 +273,15 @@ def tepco_daily_summary(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.D
 
 
 @dlt.source(name="tepco", max_table_nesting=0)
-def tepco(fetcher: Fetcher, settings: Settings, start: date, end: date, report: RunReport, loaded_at: datetime,
-          yearly: bool = False) -> tuple[DltResource, ...]:
+def tepco(
+    fetcher: Fetcher,
+    settings: Settings,
+    start: date,
+    end: date,
+    report: RunReport,
+    loaded_at: datetime,
+    yearly: bool = False,
+) -> tuple[DltResource, ...]:
     """TEPCO's files for the JST days [start, end]: the monthly zips covering them and, with `yearly`
     (a backfill), the yearly `juyo-YYYY.csv` files first."""
     batch = TepcoBatch()

@@ -257,8 +257,9 @@ def parse_daily_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = Non
             summary[(horizon, _SUMMARY_BY_NORMAL[key])] = (block[1][0], cells(block[1][1], notes, 8))
 
     if "hourly" not in data_blocks and "five_minute" not in data_blocks:
-        raise TepcoParseError("no hourly block (DATE,TIME,当日実績(万kW),…) and no five-minute block: "
-                              "not a TEPCO daily file")
+        raise TepcoParseError(
+            "no hourly block (DATE,TIME,当日実績(万kW),…) and no five-minute block: not a TEPCO daily file"
+        )
     report_date = name_date or _block_date(data_blocks, notes)
     rep = DailyReport(report_date=report_date, file_updated_at=updated)
     if "hourly" in data_blocks:
@@ -322,10 +323,12 @@ class _DataBlock:
     rows: str  # DailyReport attribute the rows go to
 
 
-HOURLY = _DataBlock("hourly block", 6, 60, "hour_jst",
-                    ("demand_man_kw", "forecast_man_kw", "usage_pct", "supply_man_kw"), "hourly")
-FIVE_MINUTE = _DataBlock("five-minute block", 5, 5, "minute_of_day",
-                         ("demand_man_kw", "solar_man_kw", "solar_share_pct"), "five_minute")
+HOURLY = _DataBlock(
+    "hourly block", 6, 60, "hour_jst", ("demand_man_kw", "forecast_man_kw", "usage_pct", "supply_man_kw"), "hourly"
+)
+FIVE_MINUTE = _DataBlock(
+    "five-minute block", 5, 5, "minute_of_day", ("demand_man_kw", "solar_man_kw", "solar_share_pct"), "five_minute"
+)
 
 
 def _block_rows(block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatNotes) -> set[int]:
@@ -340,7 +343,9 @@ def _block_rows(block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatN
             h, mi = _row_time(row, rep.report_date, notes)
             minute = h * 60 + mi
             if minute % spec.step_minutes or minute >= 1440:
-                raise Unreadable(f"time {row[1]!r} is not {'an hour' if spec.step_minutes == 60 else 'a five-minute mark'}")
+                raise Unreadable(
+                    f"time {row[1]!r} is not {'an hour' if spec.step_minutes == 60 else 'a five-minute mark'}"
+                )
             t = minute // 60 if spec.step_minutes == 60 else minute
             if t in seen:
                 raise Unreadable(f"second row for {row[1]}")
@@ -383,8 +388,9 @@ def _ranges(hours: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _summary_row(blocks: dict[tuple[str, str], tuple[int, list[str]]], horizon: str, report: date, target: date,
-                 notes: FormatNotes) -> dict:
+def _summary_row(
+    blocks: dict[tuple[str, str], tuple[int, list[str]]], horizon: str, report: date, target: date, notes: FormatNotes
+) -> dict:
     def blk(key: str) -> list[str]:
         return blocks[(horizon, key)][1] if (horizon, key) in blocks else [""] * 8
 
@@ -487,8 +493,10 @@ def parse_juyo_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = None
         head = [normalise_header(c) for c in cells(line, notes)]
         if head[:2] == ["DATE", "TIME"]:
             if len(head) < 3 or head[2] not in JUYO_VALUE_HEADERS:
-                raise TepcoParseError(f"header {line.strip()[:60]!r}: the value column is not one of "
-                                      f"{','.join(JUYO_HEADER)}'s known spellings")
+                raise TepcoParseError(
+                    f"header {line.strip()[:60]!r}: the value column is not one of "
+                    f"{','.join(JUYO_HEADER)}'s known spellings"
+                )
             if cells(line, FormatNotes())[:3] != JUYO_HEADER:
                 notes.note("header spelling")
             header_at = i
