@@ -19,7 +19,7 @@ bash scripts/bootstrap.sh
 if [ "${1:-}" = "--fast" ]; then
   shift
   start=$(date +%s)
-  .venv/bin/python -m pytest -m "not slow and not bq_loop" --durations=15 "$@"
+  .venv/bin/python -m pytest -m "not slow and not bq_loop" -n 2 --durations=15 "$@"
   echo "fast tier: $(( $(date +%s) - start )) s" >&2
   exit
 fi
@@ -37,7 +37,7 @@ if [ $# -gt 0 ]; then
 fi
 echo "== step 1/3: linters" >&2
 bash scripts/lint.sh
-echo "== step 2/3: tests (DuckDB, BigQuery compile, faults, dashboard)" >&2
-.venv/bin/python -m pytest -m "not bq_loop" --durations=15
+echo "== step 2/3: tests (DuckDB, BigQuery compile, faults, dashboard), two workers, one per test file" >&2
+.venv/bin/python -m pytest -m "not bq_loop" -n 2 --dist loadfile --durations=15
 echo "== step 3/3: the whole loop on the BigQuery emulator" >&2
 .venv/bin/python -m pytest -m bq_loop --durations=15

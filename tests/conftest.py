@@ -20,6 +20,12 @@ from simulator.generate import generate
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+#: Under pytest-xdist (scripts/test.sh runs two workers) each worker keeps dbt's target and log
+#: folders to itself: a daily run started by one worker never reads another's partial parse.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("DBT_TARGET_PATH", str(REPO / "target" / os.environ["PYTEST_XDIST_WORKER"]))
+    os.environ.setdefault("DBT_LOG_PATH", str(REPO / "target" / os.environ["PYTEST_XDIST_WORKER"] / "logs"))
+
 #: The synthetic upstream used by most tests: 2024-01-01 … 2024-02-29.
 GEN_START, GEN_END = date(2024, 1, 1), date(2024, 2, 29)
 

@@ -124,6 +124,7 @@ def content_checksums(db: Path) -> dict[str, tuple]:
     return out
 
 
+@pytest.mark.slow  # two backfills of a month of real data
 def test_replaying_2024_06_from_the_archive_rebuilds_identical_raw_tables(
     shared_data: Path, simulator, warehouse_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -97,6 +97,7 @@ def _load(upstream: Path, data: Path) -> tuple[str, list[tuple], int]:
     return proc.stdout + proc.stderr, rows, five
 
 
+@pytest.mark.slow  # a backfill of the real year through the simulator and the loader
 def test_drifted_files_land_the_rows_clean_files_land(shared_data: Path, tmp_path: Path) -> None:
     """Through the simulator and the loader: a yearly file and a daily file with every variation at
     once land the same rows as the originals; a daily file with 3 bad rows loads all but those."""
