@@ -55,13 +55,13 @@ def send(subject: str, body: str) -> list[str]:
         msg["To"] = to
         msg.set_content(body)
         try:
-            with smtplib.SMTP(host, cfg.smtp_port, timeout=10) as smtp:
+            with smtplib.SMTP(host, int(cfg.smtp_port), timeout=10) as smtp:
                 if cfg.smtp_starttls:
                     smtp.starttls()
                 if cfg.smtp_user:
                     smtp.login(cfg.smtp_user, cfg.smtp_password)
                 smtp.send_message(msg)
             results.append(f"email: sent to {len(to.split(','))} recipient(s)")
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, ValueError, smtplib.SMTPException) as exc:  # ValueError: ENERGY_SMTP_PORT not a number
             results.append(redact(f"email: failed ({type(exc).__name__})"))
     return results or ["no alert channel configured"]

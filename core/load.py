@@ -86,7 +86,11 @@ class TableSpec:
 def spec(resource: DltResource) -> TableSpec:
     table = resource.compute_table_schema()
     cols = table["columns"]
-    key = [c for c, h in cols.items() if h.get("primary_key")]
+    # the key in the order the decorator states it (dlt's table schema keeps only column order): it
+    # orders the dedup and BigQuery's clustering
+    declared = (getattr(resource, "_hints", None) or {}).get("primary_key") or ()
+    declared = [declared] if isinstance(declared, str) else list(declared)
+    key = [c for c in declared if c in cols] or [c for c, h in cols.items() if h.get("primary_key")]
     ranged = [c for c, h in cols.items() if h.get(RANGE_HINT)]
     if not key or len(ranged) != 1:
         raise ValueError(f"raw resource {resource.name}: needs a primary key and one range column")
@@ -256,15 +260,21 @@ def raw_resources(items: Iterable[DltSource | DltResource]) -> list[DltResource]
 def load(pipeline: dlt.Pipeline, items: Iterable[DltSource | DltResource], counts: LoadCounts) -> None:
     """Merge-load the changed rows of every resource of `items` (sources or resources) in one dlt run."""
     items = list(items)
+    if pipeline.has_pending_data:
+        # a load an earlier run could not finish (killed, warehouse locked): dlt would load only that
+        # and skip this run's data, so finish it first (it raises if it still cannot be loaded)
+        print("loading what an earlier run left pending …", file=sys.stderr, flush=True)
+        pipeline.load().raise_on_failed_jobs()
     resources = raw_resources(items)
-    before = sum(counts.rows_loaded.values())
+    before = dict(counts.rows_loaded)
     for resource in resources:
         prepare(resource, pipeline, counts)
     info = pipeline.run(items)
     info.raise_on_failed_jobs()
-    n = sum(counts.rows_loaded.values()) - before
+    new = {t: n - before.get(t, 0) for t, n in counts.rows_loaded.items() if n > before.get(t, 0)}
+    n = sum(new.values())
     print(
-        f"loaded {n} new or changed rows into {len(resources)} raw tables with dlt"
+        f"loaded {n} new or changed rows into {len(new)} raw tables with dlt"
         if n
         else "nothing new to load: every fetched row is already in the warehouse",
         file=sys.stderr,

@@ -1,7 +1,8 @@
 """Raw tables the project writes itself (not an upstream): the ML forecasts and the run log.
 
 dbt reads both as sources, so the first ingestion creates them empty (`ingest.commands`) before a
-forecast or a run record exists. Each table is stated once, on its resource.
+forecast or a run record exists. Each table is stated once, on its resource. Their arguments are required (an argument left out
+would be filled by dlt from its configuration): pass None for an empty batch.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from core.load import columns
         created_at="timestamp",
     ),
 )
-def ml_forecasts(rows: pd.DataFrame | None = None) -> Iterator[pd.DataFrame]:
+def ml_forecasts(rows: pd.DataFrame | None) -> Iterator[pd.DataFrame]:
     """Forecasts written by `python -m ml forecast|backtest` (a re-run of a run id replaces it)."""
     yield pd.DataFrame() if rows is None else rows
 
@@ -62,6 +63,6 @@ def ml_forecasts(rows: pd.DataFrame | None = None) -> Iterator[pd.DataFrame]:
         loaded_at="timestamp",
     ),
 )
-def pipeline_runs(records: pd.DataFrame | None = None) -> Iterator[pd.DataFrame]:
+def pipeline_runs(records: pd.DataFrame | None) -> Iterator[pd.DataFrame]:
     """One row per daily run and stage (run_daily.sh → spool → `core.runlog.flush`)."""
     yield pd.DataFrame() if records is None else records

@@ -338,7 +338,7 @@ class BigQuerySettings:
 class AlertSettings:
     webhook_url: str = field(default_factory=lambda: get("ENERGY_ALERT_WEBHOOK_URL"))
     smtp_host: str = field(default_factory=lambda: get("ENERGY_SMTP_HOST"))
-    smtp_port: int = field(default_factory=lambda: int(get("ENERGY_SMTP_PORT")))
+    smtp_port: str = field(default_factory=lambda: get("ENERGY_SMTP_PORT"))  # parsed where it is used
     smtp_user: str = field(default_factory=lambda: get("ENERGY_SMTP_USER"))
     smtp_password: str = field(default_factory=lambda: get("ENERGY_SMTP_PASSWORD"))
     smtp_starttls: bool = field(default_factory=lambda: get("ENERGY_SMTP_STARTTLS") == "1")

@@ -22,6 +22,7 @@ from core.time import JST, issue_time, today_jst, utc_now
 from core.warehouse import make_pipeline, read_df
 from ingest import archive as raw_archive
 from ingest import jma as jma_source
+from ingest.calendar import FIRST_YEAR as HOLIDAYS_FROM
 from ingest.calendar import jp_holidays
 from ingest.http import Fetcher
 from ingest.jma import jma
@@ -52,7 +53,7 @@ def own_tables(pending_runs: DltResource | None = None) -> list[DltResource]:
     """Raw tables dbt reads that this run may not fill (the ML forecasts, the run log), created empty
     if missing so every dbt source exists from the first run on; the run log's pending records
     (a failed earlier run could not load them) are loaded with them."""
-    return [ml_forecasts(), pending_runs if pending_runs is not None else pipeline_runs()]
+    return [ml_forecasts(None), pending_runs if pending_runs is not None else pipeline_runs(None)]
 
 
 class LiveDateError(ValueError):
@@ -120,7 +121,7 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
         f"{day - timedelta(days=PAST_DAYS)} … {last_complete} and the forecast"
     )
     sources: list[DltSource | DltResource] = [
-        tepco(fetcher, settings, window_start.replace(day=1), last_complete, report, loaded_at),
+        tepco(fetcher, settings, window_start.replace(day=1), last_complete, report, loaded_at, yearly=False),
         open_meteo(
             fetcher,
             settings,
@@ -128,9 +129,10 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
             loaded_at,
             observed=(day - timedelta(days=PAST_DAYS), last_complete),
             issued_at=issued_at,
+            points=None,
         ),
-        jma(fetcher, settings, report, loaded_at),
-        jp_holidays(day.year + 2, loaded_at),
+        jma(fetcher, settings, report, loaded_at, days=None),
+        jp_holidays(day.year + 2, loaded_at, first_year=HOLIDAYS_FROM),
     ]
     pending, n_pending = runlog.pending(settings)  # run-log records a failed earlier run could not load
     sources += own_tables(pending)
@@ -173,9 +175,17 @@ def run_backfill(
     progress(f"backfill {start} … {end}: TEPCO yearly juyo files and monthly zips" + (", weather" if weather else ""))
     sources: list[DltSource | DltResource] = [
         tepco(fetcher, settings, start, end, report, loaded_at, yearly=True),
-        open_meteo(fetcher, settings, report, loaded_at, observed=(start, end) if weather else None),
+        open_meteo(
+            fetcher,
+            settings,
+            report,
+            loaded_at,
+            observed=(start, end) if weather else None,
+            issued_at=None,
+            points=None,
+        ),
         jma(fetcher, settings, report, loaded_at, days=(start, end) if weather else None),
-        jp_holidays(max(end.year, today_jst().year) + 2, loaded_at),
+        jp_holidays(max(end.year, today_jst().year) + 2, loaded_at, first_year=HOLIDAYS_FROM),
         *own_tables(),
         recorded_events(settings, report, loaded_at),  # last: what the fetches above set aside
     ]

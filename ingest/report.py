@@ -122,9 +122,6 @@ class RunReport:
             return INGEST_PARTIAL
         return INGEST_OK
 
-    def add_rows(self, table: str, n: int) -> None:
-        self.rows_fetched[table] = self.rows_fetched.get(table, 0) + n
-
     def add_nulls(self, what: str, n: int) -> None:
         if n:
             self.null_counts[what] = self.null_counts.get(what, 0) + n

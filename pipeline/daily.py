@@ -1,7 +1,7 @@
 """The stages of the daily run, their run-log records and their exit codes.
 
-The stages (in order) are the seed `seeds/pipeline_stages.csv` (`core.stages`); the exit codes are
-`core/exit_codes.py` (`DAILY`), which `run_daily.sh --help` prints. What dbt builds in each stage
+The stage names are the seed `seeds/pipeline_stages.csv` (`core.stages`; a test keeps `run()` to
+them); the exit codes are `core/exit_codes.py` (`DAILY`), which `run_daily.sh --help` prints. What dbt builds in each stage
 is a named selector in `selectors.yml`, so anyone can run the same selection by hand:
 
     dbt source freshness --selector freshness      # stage freshness

@@ -5,7 +5,7 @@
 #   when the emulator is up. `scripts/lint.sh --fix` lets ruff fix and format in place first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh lint
 if [ "${1:-}" = "--fix" ]; then
   .venv/bin/ruff check --fix .
   .venv/bin/ruff format .

@@ -17,7 +17,7 @@ start=$(date +%s.%N)
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$1" "$(date +%s.%N)"; }
 
 BIN=.venv/bin
-[ -x "$BIN/sqlfluff" ] || { echo "sqlfluff is not installed in .venv: run scripts/bootstrap.sh (installs .[test,lint])" >&2; exit 2; }
+[ -x "$BIN/sqlfluff" ] || { echo "sqlfluff is not installed in .venv: run scripts/bootstrap.sh lint (installs .[test,lint])" >&2; exit 2; }
 [ -f profiles.yml ] || cp profiles.yml.example profiles.yml
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lint_sql.XXXXXX")"

@@ -15,7 +15,7 @@
 #   ENERGY_SKIP_BQ_EMULATOR=1 scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh lint
 if [ "${1:-}" = "--fast" ]; then
   shift
   start=$(date +%s)

@@ -3,6 +3,7 @@ raw-table definitions), dlt-native sources, and every command the README shows a
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -118,7 +119,7 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
     s, r, now, day = Settings(), RunReport(command="test"), datetime.now(UTC), date(2024, 6, 1)
     made = {
         "tepco": tepco(Offline(), s, day, day, r, now, yearly=True),
-        "open_meteo": open_meteo(Offline(), s, r, now, observed=(day, day), issued_at=now),
+        "open_meteo": open_meteo(Offline(), s, r, now, observed=(day, day), issued_at=now, points=None),
         "jma": jma(Offline(), s, r, now, days=(day, day)),
     }
     assert {k: (type(v), sorted(v.resources)) for k, v in made.items()} == {
@@ -153,6 +154,46 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
             if re.search(rf"[\"']{r.name}[\"']", line)
         ]
         assert len(places) == 1, (r.name, places)
+
+
+def test_dlt_never_fills_a_source_argument_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dlt resolves an argument a caller leaves out from its configuration (env `YEARLY`, `DAYS`,
+    `FIRST_YEAR`, …): every argument is required, so such variables change nothing."""
+    from datetime import date, datetime
+
+    from core.settings import Settings
+    from ingest.calendar import FIRST_YEAR, jp_holidays
+    from ingest.jma import jma
+    from ingest.report import RunReport
+    from ingest.tepco import tepco
+
+    for name, value in {
+        "YEARLY": "true",
+        "DAYS": "not a tuple",
+        "FIRST_YEAR": "2023",
+        "ROWS": "x",
+        "SOURCES__TEPCO__YEARLY": "true",
+        "JMA_BASE_URL": "http://jma.invalid",
+    }.items():
+        monkeypatch.setenv(name, value)
+    asked: list[str] = []
+
+    class Recording:
+        def get(self, request: object) -> None:
+            asked.append(request.url)  # type: ignore[attr-defined]
+
+        def get_many(self, requests: list[object]) -> list[None]:
+            return [self.get(r) for r in requests]
+
+    s, r, now, day = Settings(), RunReport(command="test"), datetime.now(UTC), date(2024, 6, 1)
+    tepco(Recording(), s, day, day, r, now, yearly=False)
+    jma(Recording(), s, r, now, days=None)
+    assert asked == [f"{s.tepco_base_url}/202406_power_usage.zip"]
+    holidays = next(iter(jp_holidays(2025, now, first_year=FIRST_YEAR)))
+    assert min(holidays["holiday_date"]).year == FIRST_YEAR == 2016
+    for resource in raw_resources():
+        params = inspect.signature(resource._pipe.gen).parameters.values()
+        assert all(p.default is inspect.Parameter.empty for p in params), resource.name
 
 
 def test_each_source_yaml_grain_test_is_its_resources_primary_key() -> None:

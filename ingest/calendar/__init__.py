@@ -50,7 +50,7 @@ def holiday_rows(first_year: int, last_year: int) -> pd.DataFrame:
         loaded_at="timestamp",
     ),
 )
-def jp_holidays(last_year: int, loaded_at: datetime, first_year: int = FIRST_YEAR) -> Iterator[pd.DataFrame]:
+def jp_holidays(last_year: int, loaded_at: datetime, first_year: int) -> Iterator[pd.DataFrame]:
     """Every holiday from `first_year` to `last_year` (the as-of year + 2)."""
     df = holiday_rows(first_year, last_year)
     df["loaded_at"] = pd.Timestamp(loaded_at)

@@ -153,7 +153,7 @@ def jma_hourly_temperature(df: pd.DataFrame, loaded_at: datetime) -> Iterator[pd
 
 @dlt.source(name="jma", max_table_nesting=0)
 def jma(
-    fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime, days: tuple[date, date] | None = None
+    fetcher: Fetcher, settings: Settings, report: RunReport, loaded_at: datetime, days: tuple[date, date] | None
 ) -> DltResource:
     """JMA station temperature for the JST days `days` (first, last) when the history is configured
     (`JMA_DIR` / `JMA_BASE_URL`); otherwise nothing is fetched and the table is only created."""

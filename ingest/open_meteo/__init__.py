@@ -370,9 +370,9 @@ def open_meteo(
     settings: Settings,
     report: RunReport,
     loaded_at: datetime,
-    observed: tuple[date, date] | None = None,
-    issued_at: datetime | None = None,
-    points: list[Point] | None = None,
+    observed: tuple[date, date] | None,
+    issued_at: datetime | None,
+    points: list[Point] | None,
 ) -> tuple[DltResource, ...]:
     """Observed weather for the JST days `observed` (first, last) and the forecast vintage issued at
     `issued_at`, for every point; either may be None (nothing fetched, the table still exists)."""

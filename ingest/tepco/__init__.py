@@ -272,6 +272,9 @@ def tepco_daily_summary(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.D
     yield _frame(batch.summary, loaded_at)
 
 
+#: Every argument of a dlt source or resource here is required and passed explicitly: dlt fills an
+#: argument the caller leaves out from its configuration (environment variables such as `YEARLY`),
+#: and the project's settings come from `core.settings` only.
 @dlt.source(name="tepco", max_table_nesting=0)
 def tepco(
     fetcher: Fetcher,
@@ -280,7 +283,7 @@ def tepco(
     end: date,
     report: RunReport,
     loaded_at: datetime,
-    yearly: bool = False,
+    yearly: bool,
 ) -> tuple[DltResource, ...]:
     """TEPCO's files for the JST days [start, end]: the monthly zips covering them and, with `yearly`
     (a backfill), the yearly `juyo-YYYY.csv` files first."""
