@@ -216,7 +216,7 @@ def test_every_upstream_down_fails_fast_with_one_line(
     seconds = time.perf_counter() - t0
     print(f"{kind}: python -m ingest daily exited {proc.returncode} after {seconds:.1f} s")
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert seconds <= 30
+    assert seconds <= 90  # a loose bound that survives a loaded CI machine; before the preflight: 288 s
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     host = "upstream.invalid" if kind == "unresolvable" else base.removeprefix("http://")
     assert len(errors) == 1 and f"upstream unreachable: {host}" in errors[0], proc.stderr
@@ -232,7 +232,7 @@ def test_run_daily_during_an_outage_exits_22_quickly(tmp_path: Path) -> None:
     print(f"run_daily.sh during an outage: exit {proc.returncode} after {seconds:.1f} s")
     assert proc.returncode == 22, proc.stdout[-3000:]
     assert "upstream unreachable: upstream.invalid (the name does not resolve)" in proc.stdout
-    assert seconds <= 30
+    assert seconds <= 90  # a loose bound that survives a loaded CI machine (idle: about 7 s)
 
 
 def test_a_future_as_of_is_refused_against_a_live_upstream(tmp_path: Path) -> None:
