@@ -264,7 +264,10 @@ def load(pipeline: dlt.Pipeline, items: Iterable[DltSource | DltResource], count
         # a load an earlier run could not finish (killed, warehouse locked): dlt would load only that
         # and skip this run's data, so finish it first (it raises if it still cannot be loaded)
         print("loading what an earlier run left pending …", file=sys.stderr, flush=True)
-        pipeline.load().raise_on_failed_jobs()
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize()
+        if pipeline.list_normalized_load_packages():
+            pipeline.load().raise_on_failed_jobs()
     resources = raw_resources(items)
     before = dict(counts.rows_loaded)
     for resource in resources:

@@ -49,12 +49,16 @@ def test_only_new_or_changed_rows_merge(settings: Settings) -> None:
     assert stats.rows_loaded == {"ml_forecasts": 2} and rows(settings) == [("a", 2.0)]
 
 
-def test_a_load_left_pending_is_finished_first_and_this_runs_rows_still_land(settings: Settings) -> None:
+@pytest.mark.parametrize("killed_after", ["extract", "normalize"])
+def test_a_load_left_pending_is_finished_first_and_this_runs_rows_still_land(
+    settings: Settings, killed_after: str
+) -> None:
     load(make_pipeline(settings), [ml_forecasts(None)], LoadStats())  # the table exists
     pipe = make_pipeline(settings)
-    # an earlier run extracted and normalised its rows, then was killed before its load step
+    # an earlier run got its rows this far, then was killed before its load step
     pipe.extract(prepare(ml_forecasts(forecasts("killed", 1.0)), pipe, LoadStats()))
-    pipe.normalize()
+    if killed_after == "normalize":
+        pipe.normalize()
     assert pipe.has_pending_data
     stats = LoadStats()
     load(make_pipeline(settings), [ml_forecasts(forecasts("today", 2.0))], stats)
