@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: sets up .venv (and .venv-bqemu for the BigQuery
-# emulator), starts the emulator, then runs three steps:
+# emulator), starts the emulator, then runs two steps:
 #   1. the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff, the BigQuery syntax gate);
-#   2. pytest: Python, the dbt project on DuckDB, BigQuery compile + parse, fault injection,
-#      the dashboard (in headless chromium when installed);
-#   3. pytest -m bq_loop: the whole loop (ingest → dbt build → forecast → accuracy) on the
-#      BigQuery code path against the emulator, checked against the same loop on DuckDB.
-# Each pytest step prints its 15 slowest tests.
+#   2. pytest on two workers: Python, the dbt project on DuckDB, BigQuery compile + parse, fault
+#      injection, the dashboard (in headless chromium when installed), and the whole loop (ingest →
+#      dbt build → forecast → accuracy) on the BigQuery code path against the emulator, checked
+#      against the same loop on DuckDB. Tests run in groups (tests/conftest.py: a module, or a share
+#      of a long one), longest first, so the two workers finish together. It prints the 15 slowest tests.
 #
 #   scripts/test.sh --fast                the fast tier (about a minute and a half): parsers, formats,
 #                                         the loader, CLI arguments, architecture checks; no warehouse
@@ -35,9 +35,9 @@ if [ $# -gt 0 ]; then
   .venv/bin/python -m pytest "$@"
   exit
 fi
-echo "== step 1/3: linters" >&2
+start=$(date +%s)
+echo "== step 1/2: linters" >&2
 bash scripts/lint.sh
-echo "== step 2/3: tests (DuckDB, BigQuery compile, faults, dashboard), two workers, one per test file" >&2
-.venv/bin/python -m pytest -m "not bq_loop" -n 2 --dist loadfile --durations=15
-echo "== step 3/3: the whole loop on the BigQuery emulator" >&2
-.venv/bin/python -m pytest -m bq_loop --durations=15
+echo "== step 2/2: tests (DuckDB, BigQuery compile and loop, faults, dashboard), two workers" >&2
+.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15
+echo "linters and tests: $(( $(date +%s) - start )) s" >&2

@@ -130,16 +130,16 @@ def load_warehouse(upstream: Path, work: Path, as_of: str, start: str, noise_see
 
 @pytest.fixture(scope="session")
 def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse with a year of generated history, one forecast vintage and a dbt build.
+    """A warehouse with eight months of generated history, one forecast vintage and a dbt build.
 
     Issue date for tests: 2024-02-20 (its weather vintage is in fct_forecast_weather_inputs).
     """
     from tests.dbt_helpers import dbt
 
     upstream = tmp_path_factory.mktemp("ml_upstream")
-    generate(upstream, date(2023, 1, 1), date(2024, 2, 29), seed=11)
+    generate(upstream, date(2023, 7, 1), date(2024, 2, 29), seed=11)
     work = tmp_path_factory.mktemp("ml_wh")
-    db = load_warehouse(upstream, work, "2024-02-20", "2023-01-01", noise_seed=5)
+    db = load_warehouse(upstream, work, "2024-02-20", "2023-07-01", noise_seed=5)
     dbt("build", "--exclude", "test_type:data", db=db, target_dir=work / "target")
     return db
 
@@ -162,8 +162,40 @@ SLOW_MODULES = {
 }
 
 
+#: Modules split over several xdist groups (scripts/test.sh runs `--dist loadgroup`): each group pays for
+#: the module's base fixture once on its worker, and the groups run side by side.
+SPLIT_MODULES = {"test_faults": 2}
+#: Modules that share a costly session fixture (ml_warehouse) share a group: it is built once.
+SHARED_GROUPS = {"test_ml": "ml_warehouse", "test_dashboard": "ml_warehouse", "test_hardening": "ml_warehouse"}
+#: Groups that start first, longest first, so that no long group is left alone at the end.
+FIRST = [
+    "test_bigquery_loop",
+    "test_faults",
+    "test_first_run",
+    "test_ml",
+    "test_dashboard",
+    "test_hardening",
+    "test_dbt_warehouse",
+]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tier, and give every test an xdist group: its module (module fixtures are built
+    once per group), or one of a split module's groups."""
+    seen: dict[str, int] = {}
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        group = SHARED_GROUPS.get(module, module)
+        if module in SPLIT_MODULES:
+            group = f"{module}-{seen.get(module, 0) % SPLIT_MODULES[module]}"
+            seen[module] = seen.get(module, 0) + 1
+        item.add_marker(pytest.mark.xdist_group(group))
+
+    def rank(item: pytest.Item) -> int:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        return FIRST.index(module) if module in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a module stays

@@ -21,6 +21,8 @@ from simulator.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2024-03-11"
+#: The recovery test bootstraps from here: part of 2023 (the yearly file) and 2024 (two chunks), enough to train.
+HISTORY_START = "2023-07-01"
 
 
 def env_for(data: Path, urls: dict[str, str], **extra: str) -> dict[str, str]:
@@ -54,7 +56,7 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_failed_first_run_is_recovered_by_the_bootstrap(upstream: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     with SimulatorServer(upstream, AS_OF) as sim:
-        env = env_for(data, sim.env(), ENERGY_BOOTSTRAP_START="2023-01-01")
+        env = env_for(data, sim.env(), ENERGY_BOOTSTRAP_START=HISTORY_START)
         # today's failing first run: no bootstrap, a few days of data, marts built, no forecast
         first = subprocess.run(
             ["bash", "run_daily.sh", "--as-of", AS_OF],
@@ -75,12 +77,12 @@ def test_a_failed_first_run_is_recovered_by_the_bootstrap(upstream: Path, tmp_pa
         out = second.stdout + second.stderr
         assert second.returncode == 0, out[-4000:]
         assert "bootstrap: the warehouse lacks history" in out and "bootstrap 2/2" in out
-        expected_hours = ((date(2024, 3, 10) - date(2023, 1, 1)).days + 1) * 24
+        expected_hours = ((date(2024, 3, 10) - date.fromisoformat(HISTORY_START)).days + 1) * 24
         assert q(
             db,
             "select count(*), count(distinct hour_start_at), min(date_jst), max(date_jst) "
             "from analytics_marts.fct_demand_hourly",
-        ) == [(expected_hours, expected_hours, date(2023, 1, 1), date(2024, 3, 10))]
+        ) == [(expected_hours, expected_hours, date.fromisoformat(HISTORY_START), date(2024, 3, 10))]
         assert q(
             db, "select count(*) from raw.ml_forecasts where model = 'xgboost' and issued_at = '2024-03-10 19:00:00+00'"
         ) == [(384,)]

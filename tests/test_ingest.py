@@ -165,6 +165,19 @@ def test_truncated_zip_is_quarantined(simulator, generated_data: Path, capsys) -
     assert q("select line_number, unit from raw.quarantine_events") == [(0, "file")]
 
 
+def test_a_maintenance_page_is_quarantined_and_fetched_again_next_run(simulator, generated_data: Path, capsys) -> None:
+    sim = simulator(generated_data, AS_OF, faults=["maintenance_page@tepco"])
+    rc, out = run(capsys, "daily", "--as-of", AS_OF)
+    assert rc == 1, out
+    assert "expected a zip, got an HTML page titled 'メンテナンス中 / Maintenance'" in out
+    assert (Path(duckdb_path()).parent / "quarantine" / "tepco" / "202402_power_usage.zip").exists()
+    assert raw_counts(duckdb_path()).get("tepco_hourly", 0) == 0
+    sim.faults = []  # the upstream is back: the next run asks again and loads the month
+    rc, out = run(capsys, "daily", "--as-of", AS_OF)
+    assert rc == 0, out
+    assert q("select count(*) from raw.tepco_hourly where date_jst = '2024-02-19'") == [(24,)]
+
+
 def test_month_not_yet_published(simulator, generated_data: Path, capsys) -> None:
     simulator(generated_data, "2024-02-03", faults=["not_published"])
     rc, out = run(capsys, "daily", "--as-of", "2024-02-03")
