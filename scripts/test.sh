@@ -5,8 +5,9 @@
 #   2. pytest on two workers: Python, the dbt project on DuckDB, BigQuery compile + parse, fault
 #      injection, the dashboard (in headless chromium when installed), and the whole loop (ingest →
 #      dbt build → forecast → accuracy) on the BigQuery code path against the emulator, checked
-#      against the same loop on DuckDB. Tests run in groups (tests/conftest.py: a module, or a share
-#      of a long one), longest first, so the two workers finish together. It prints the 15 slowest tests.
+#      against the same loop on DuckDB. One file stays on one worker (module fixtures are built once),
+#      longest files first (tests/conftest.py), so the two workers finish together. It prints the
+#      15 slowest tests.
 #
 #   scripts/test.sh --fast                the fast tier (about a minute and a half): parsers, formats,
 #                                         the loader, CLI arguments, architecture checks; no warehouse
@@ -39,5 +40,5 @@ start=$(date +%s)
 echo "== step 1/2: linters" >&2
 bash scripts/lint.sh
 echo "== step 2/2: tests (DuckDB, BigQuery compile and loop, faults, dashboard), two workers" >&2
-.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15
+.venv/bin/python -m pytest -n 2 --dist loadfile --durations=15
 echo "linters and tests: $(( $(date +%s) - start )) s" >&2

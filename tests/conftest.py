@@ -151,7 +151,8 @@ def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 SLOW_FIXTURES = {"ml_warehouse", "built", "wh", "loaded", "first_run_env", "bq_env", "case"}
 #: Modules whose every test runs run_daily.sh, dbt or a headless browser.
 SLOW_MODULES = {
-    "test_faults",
+    "test_faults_upstream",
+    "test_faults_operation",
     "test_first_run",
     "test_dbt_warehouse",
     "test_ml",
@@ -162,15 +163,12 @@ SLOW_MODULES = {
 }
 
 
-#: Modules split over several xdist groups (scripts/test.sh runs `--dist loadgroup`): each group pays for
-#: the module's base fixture once on its worker, and the groups run side by side.
-SPLIT_MODULES = {"test_faults": 2}
-#: Modules that share a costly session fixture (ml_warehouse) share a group: it is built once.
-SHARED_GROUPS = {"test_ml": "ml_warehouse", "test_dashboard": "ml_warehouse", "test_hardening": "ml_warehouse"}
-#: Groups that start first, longest first, so that no long group is left alone at the end.
+#: Files that start first, longest first (scripts/test.sh runs `--dist loadfile`: one file stays on one
+#: worker), so that no long file is left running alone at the end.
 FIRST = [
     "test_bigquery_loop",
-    "test_faults",
+    "test_faults_operation",
+    "test_faults_upstream",
     "test_first_run",
     "test_ml",
     "test_dashboard",
@@ -179,20 +177,12 @@ FIRST = [
 ]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tier, and give every test an xdist group: its module (module fixtures are built
-    once per group), or one of a split module's groups."""
-    seen: dict[str, int] = {}
+    """Mark the slow tier; put the longest files first."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        group = SHARED_GROUPS.get(module, module)
-        if module in SPLIT_MODULES:
-            group = f"{module}-{seen.get(module, 0) % SPLIT_MODULES[module]}"
-            seen[module] = seen.get(module, 0) + 1
-        item.add_marker(pytest.mark.xdist_group(group))
 
     def rank(item: pytest.Item) -> int:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
