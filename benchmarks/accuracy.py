@@ -48,7 +48,7 @@ def run(cmd: list[str], env: dict[str, str], what: str) -> float:
     return time.perf_counter() - t0
 
 
-def land_noisy_vintages(sim: SimulatorServer, seed: int, env: dict[str, str]) -> None:
+def land_noisy_vintages(sim: SimulatorServer, seed: int, env: dict[str, str], issues: list[date] = ISSUES) -> None:
     """The real ingestion code, one forecast vintage per issue date, loaded in one dlt run."""
     os.environ.update(env)
     import pandas as pd
@@ -65,7 +65,7 @@ def land_noisy_vintages(sim: SimulatorServer, seed: int, env: dict[str, str]) ->
     fetcher = Fetcher(HttpClient(settings.http), report, settings.quarantine_dir, settings.http.workers)
     points, frames = open_meteo.load_points(), []
     sim.noise_seed = seed
-    for d in ISSUES:
+    for d in issues:
         sim.as_of = d
         frames.append(open_meteo.fetch_forecast(fetcher, settings, points, issue_time(d), report))
     sim.noise_seed, sim.as_of = None, date(2025, 1, 1)

@@ -39,6 +39,7 @@ RANGE_HINT = "x-range"
 PROVENANCE = (
     "source_file",
     "file_updated_at",
+    "captured_at",
     "loaded_at",
     "content_hash",
     "created_at",

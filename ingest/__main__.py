@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from core import settings as config
 from core.errors import explain, parse_date
@@ -17,6 +18,27 @@ from core.exit_codes import INGEST_PARTIAL as EXIT_PARTIAL
 from core.exit_codes import INGEST_WAREHOUSE as EXIT_WAREHOUSE
 from core.exit_codes import USAGE as EXIT_USAGE
 from core.exit_codes import table as exit_table
+from core.time import ISSUE_HOUR_JST
+
+#: Where the archive of TEPCO's live chart sits beside a checkout (../shared/data, see its README).
+SHARED_CHART_ARCHIVE = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "tepco"
+    / "intraday_forecast"
+    / "electricity-tokyo_component-chart_history.tar.gz"
+)
+
+
+def _hh_mm(text: str) -> tuple[int, int]:
+    try:
+        hour, minute = (int(p) for p in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants HH:MM, got {text!r}") from None
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise argparse.ArgumentTypeError(f"wants HH:MM, got {text!r}")
+    return hour, minute
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --from-archive: use the copies fetched on or before this date",
     )
+    live = sub.add_parser(
+        "live-archive",
+        help="land TEPCO's forecast as it stood each morning, from the archive of TEPCO's live chart",
+        description="One vintage of TEPCO's live same-day file per archived day: the latest snapshot at or "
+        "before --at (JST) of that day. Default: the issue time, 04:00, so the accuracy marts can score "
+        "TEPCO's forecast as known when ours was issued (model tepco_at_issue).",
+    )
+    live.add_argument(
+        "--file",
+        type=Path,
+        default=SHARED_CHART_ARCHIVE,
+        help="the snapshot archive (tar.gz or folder; default ../shared/data/tepco/intraday_forecast/…)",
+    )
+    live.add_argument("--at", type=_hh_mm, default=(ISSUE_HOUR_JST, 0), help="HH:MM JST (default 04:00)")
     rl = sub.add_parser("runlog", help="load the pipeline run-log spool into raw.pipeline_runs")
     rl.add_argument("action", choices=["flush"])
     sub.add_parser("check", help="doctor: configuration, credentials, warehouse, upstreams, disk")
@@ -71,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=config.log_level())
 
     from core.settings import Settings
-    from ingest.commands import LiveDateError, run_backfill, run_daily
+    from ingest.commands import LiveDateError, run_backfill, run_daily, run_live_archive
 
     settings = Settings()
     if args.command == "check":
@@ -102,9 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backfill" and args.end < args.start:
         print("error: --end is before --start", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "live-archive" and not args.file.exists():
+        print(f"error: {args.file} does not exist (--file)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "daily":
             report = run_daily(settings, args.as_of, bootstrap=not args.no_bootstrap)
+        elif args.command == "live-archive":
+            report = run_live_archive(settings, args.file, *args.at)
         else:
             report = run_backfill(
                 settings,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 from dlt.extract import DltResource, DltSource
@@ -29,7 +30,8 @@ from ingest.jma import jma
 from ingest.open_meteo import PAST_DAYS, open_meteo, year_chunks
 from ingest.quarantine import recorded_events
 from ingest.report import RunReport, progress
-from ingest.tepco import tepco, tepco_hourly
+from ingest.tepco import TepcoBatch, tepco, tepco_hourly, tepco_live_hourly
+from ingest.tepco.chart import ChartArchive
 
 
 def forecast_issued_at(as_of: date | None, now: datetime | None = None) -> datetime | None:
@@ -121,7 +123,9 @@ def run_daily(settings: Settings, as_of: date | None = None, bootstrap: bool = T
         f"{day - timedelta(days=PAST_DAYS)} … {last_complete} and the forecast"
     )
     sources: list[DltSource | DltResource] = [
-        tepco(fetcher, settings, window_start.replace(day=1), last_complete, report, loaded_at, yearly=False),
+        tepco(
+            fetcher, settings, window_start.replace(day=1), last_complete, report, loaded_at, yearly=False, live=True
+        ),
         open_meteo(
             fetcher,
             settings,
@@ -174,7 +178,7 @@ def run_backfill(
     loaded_at = utc_now()
     progress(f"backfill {start} … {end}: TEPCO yearly juyo files and monthly zips" + (", weather" if weather else ""))
     sources: list[DltSource | DltResource] = [
-        tepco(fetcher, settings, start, end, report, loaded_at, yearly=True),
+        tepco(fetcher, settings, start, end, report, loaded_at, yearly=True, live=False),
         open_meteo(
             fetcher,
             settings,
@@ -267,3 +271,31 @@ def run_bootstrap(settings: Settings, day: date, report: RunReport, client: obje
                 f"  {len(part.errors)} upstream error(s) in {lo.year} (see the summary); once upstream is back: "
                 f"python -m ingest backfill --start {lo} --end {hi}"
             )
+
+
+def run_live_archive(settings: Settings, path: Path, hour: int, minute: int) -> RunReport:
+    """Land, from the archive of TEPCO's live chart (`ingest.tepco.chart`), one vintage per archived day:
+    the latest snapshot at or before HH:MM JST of that day, as the live file stood then.
+
+    With the default 04:00 (the issue time) these are TEPCO's forecasts as known when our forecast of
+    that day was issued: the `tepco_at_issue` rows of the accuracy marts. Idempotent (merge on the
+    vintage key); other times of day can be added by running it again with another `--at`.
+    """
+    report = RunReport(command=f"live-archive {path.name} --at {hour:02d}:{minute:02d}")
+    loaded_at = utc_now()
+    progress(f"live-archive: reading {path} …")
+    archive = ChartArchive(path)
+    vintages = archive.vintages_at(hour, minute)
+    batch = TepcoBatch()
+    for snap in vintages:
+        for row in snap.rows():
+            batch.live.append({"area": settings.area, **row, "captured_at": snap.captured_at, "source_file": path.name})
+    days = archive.days()
+    progress(
+        f"live-archive: {len(archive.captures)} snapshots over {len(days)} days ({days[0]} … {days[-1]}); "
+        f"{len(vintages)} days have a usable snapshot at or before {hour:02d}:{minute:02d} JST"
+        if days
+        else "live-archive: no snapshot found"
+    )
+    load(make_pipeline(settings), [tepco_live_hourly(batch, loaded_at)], report)
+    return report

@@ -8,7 +8,6 @@ wait for those lines and ``eval`` them; request logs go to stderr.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import signal
 import sys
 import threading
@@ -27,8 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of",
         required=True,
-        type=dt.date.fromisoformat,
-        help="simulated run date YYYY-MM-DD (days before it are published)",
+        type=str,
+        help="simulated moment: YYYY-MM-DD (04:00 JST that day, when the daily job runs; the days before it "
+        "are published) or YYYY-MM-DDTHH:MM JST (the live same-day file as it stood then)",
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = pick a free port")
@@ -90,7 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in sim.env().items():
         print(f"export {key}={value}")
     sys.stdout.flush()
-    print(f"simulator: serving {sim.data_dir} as of {sim.as_of} at {sim.base_url}", file=sys.stderr, flush=True)
+    print(
+        f"simulator: serving {sim.data_dir} as of {sim.as_of_at:%Y-%m-%d %H:%M} JST at {sim.base_url}",
+        file=sys.stderr,
+        flush=True,
+    )
     while not stop.wait(0.5):
         pass
     sim.stop()

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from core.time import ISSUE_HOUR_JST, JST
 from simulator import om_json
 from simulator import open_meteo as om
 from simulator.faults import Fault, FaultSet
@@ -38,6 +39,7 @@ FORECAST_PATH = "/open-meteo/forecast/v1/forecast"
 REQUEST_KINDS = (
     "tepco_power_usage",
     "tepco_juyo",
+    "tepco_live",
     "tepco_other",
     "open_meteo_archive",
     "open_meteo_forecast",
@@ -48,16 +50,24 @@ REQUEST_KINDS = (
 CONFIG_KEYS = ("as_of", "faults", "noise_seed", "noise_rho", "archive_delay_days")
 _ZIP_RE = re.compile(rf"^{TEPCO_PREFIX}/(\d{{6}})_power_usage\.zip$")
 _JUYO_RE = re.compile(rf"^{TEPCO_PREFIX}/juyo-(\d{{4}})\.csv$")
+LIVE_PATH = f"{TEPCO_PREFIX}/juyo-d1-j.csv"
 JMA_PREFIX = "/jma/tokyo_hourly_temperature"
 _JMA_RE = re.compile(rf"^{JMA_PREFIX}/temperature-(\d{{4}})\.csv$")
 
 
-def _as_date(value: str | dt.date) -> dt.date:
+def _as_moment(value: str | dt.date) -> dt.datetime:
+    """The simulated moment, JST: a date means 04:00 JST that day (when the daily job runs); a
+    datetime or `YYYY-MM-DDTHH:MM` without a zone is JST wall-clock time."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day, ISSUE_HOUR_JST)
+    else:
+        text = str(value)
+        moment = (
+            dt.datetime.fromisoformat(text) if "T" in text or " " in text else _as_moment(dt.date.fromisoformat(text))
+        )
+    return moment.replace(tzinfo=JST) if moment.tzinfo is None else moment.astimezone(JST)
 
 
 def classify(path: str) -> tuple[str, str | None]:
@@ -66,6 +76,8 @@ def classify(path: str) -> tuple[str, str | None]:
         return "tepco_power_usage", "tepco"
     if _JUYO_RE.match(path):
         return "tepco_juyo", "tepco"
+    if path == LIVE_PATH:
+        return "tepco_live", "tepco"
     if path.startswith("/tepco/"):
         return "tepco_other", "tepco"
     if path == ARCHIVE_PATH:
@@ -111,7 +123,7 @@ class SimulatorServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._as_of: dt.date = _as_date(as_of)
+        self._as_of: dt.datetime = _as_moment(as_of)
         self.noise_seed: int | None = None
         self.noise_rho = 0.95
         self.archive_delay_days = 0
@@ -127,11 +139,17 @@ class SimulatorServer:
 
     @property
     def as_of(self) -> dt.date:
-        return self._as_of
+        """The simulated JST date (files are served as on that morning)."""
+        return self._as_of.date()
 
     @as_of.setter
     def as_of(self, value: str | dt.date) -> None:
-        self._as_of = _as_date(value)
+        self._as_of = _as_moment(value)
+
+    @property
+    def as_of_at(self) -> dt.datetime:
+        """The simulated moment (JST): 04:00 of `as_of` unless a time was given."""
+        return self._as_of
 
     @property
     def faults(self) -> tuple[Fault, ...]:
@@ -152,7 +170,7 @@ class SimulatorServer:
             raise ValueError(f"unknown config keys: {sorted(unknown)}; known: {list(CONFIG_KEYS)}")
         new: dict[str, Any] = {}
         if "as_of" in changes:
-            new["as_of"] = _as_date(changes["as_of"])
+            new["as_of"] = _as_moment(changes["as_of"])
         if "faults" in changes:
             specs = changes["faults"]
             if isinstance(specs, str) or not isinstance(specs, Iterable):
@@ -182,6 +200,7 @@ class SimulatorServer:
     def config(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
+            "as_of_at": self.as_of_at.isoformat(),
             "faults": self._faults.specs(),
             "noise_seed": self.noise_seed,
             "noise_rho": self.noise_rho,
@@ -338,7 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.sim
         kind, scope = classify(url.path)
         sim._count(kind, url.path)
-        as_of, faults = sim.as_of, sim.fault_set  # one consistent snapshot per request
+        as_of, moment, faults = sim.as_of, sim.as_of_at, sim.fault_set  # one consistent snapshot per request
         if scope is None:
             self._html(404, "Not Found", body)
             return
@@ -371,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             if scope == "tepco":
-                self._tepco(url.path, as_of, faults, body)
+                self._tepco(url.path, as_of, moment, faults, body)
             elif scope == "jma":
                 self._jma(url.path, as_of, body)
             else:
@@ -380,12 +399,15 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             self._html(500, "Simulator Error", body)
 
-    def _tepco(self, path: str, as_of: dt.date, faults: FaultSet, body: bool) -> None:
+    def _tepco(self, path: str, as_of: dt.date, moment: dt.datetime, faults: FaultSet, body: bool) -> None:
         if m := _ZIP_RE.match(path):
             data = self.sim.tepco.power_usage(m[1], as_of, faults)
             content_type = "application/zip"
         elif m := _JUYO_RE.match(path):
             data = self.sim.tepco.juyo(int(m[1]), as_of, faults)
+            content_type = "text/csv"
+        elif path == LIVE_PATH:
+            data = self.sim.tepco.live(moment)
             content_type = "text/csv"
         else:
             data = None

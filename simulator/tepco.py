@@ -1,5 +1,11 @@
 """TEPCO static files as they would have looked on the morning of ``as_of``.
 
+The live same-day file `juyo-d1-j.csv` is served as it stood at the simulated moment (date and
+time, JST): from the archive of TEPCO's live chart where it holds that day
+(`tepco/intraday_forecast/*.tar.gz`, usable 2022-07-26 … 2023-03-31: the latest snapshot at or
+before the moment, TEPCO's forecast included), otherwise built from the day's stored hourly
+actuals with TEPCO's publication lag (`core.time.LIVE_PUBLICATION_LAG`) and no forecast.
+
 The pipeline runs at 04:00 JST, so on ``as_of`` the days before it are complete and
 ``as_of`` itself is not published yet.  Months and years that were already closed
 are served byte for byte; the current month's zip and the current year's juyo CSV
@@ -15,6 +21,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.time import JST, LIVE_PUBLICATION_LAG, live_hours_known
+from ingest.tepco.chart import ChartArchive
 from simulator import tepco_format as tf
 from simulator.faults import FaultSet
 
@@ -54,6 +62,56 @@ class TepcoFiles:
 
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir) / "tepco"
+        self._charts: ChartArchive | None = None
+
+    def chart_archive(self) -> ChartArchive | None:
+        """The archive of TEPCO's live chart, read on first use (about 7 s), or None when absent."""
+        if self._charts is None:
+            found = sorted((self.root / "intraday_forecast").glob("*.tar.gz"))
+            if not found:
+                return None
+            self._charts = ChartArchive(found[0])
+        return self._charts
+
+    def live(self, moment: dt.datetime) -> bytes | None:
+        """Bytes of `juyo-d1-j.csv` as it stood at `moment`, or None (404) when the day is unknown."""
+        local = moment.astimezone(JST)
+        day = local.date()
+        archive = self.chart_archive()
+        snap = archive.latest_at(moment) if archive is not None else None
+        if snap is not None:
+            rows = snap.rows()
+            return tf.render_live(rows[0]["file_updated_at"], day, rows)
+        member = self._member(day)
+        if member is None:
+            return None
+        known = live_hours_known(moment)
+        lines, first, end, nl = tf.hourly_row_span(member)
+        rows = []
+        for h, line in enumerate(lines[first:end][:24]):
+            cells = line.decode(tf.ENCODING).split(",")
+            actual = float(cells[2]) if h < known and cells[2].strip() else None
+            supply = float(cells[5]) if len(cells) > 5 and cells[5].strip() else None
+            usage = round(actual / supply * 100) if actual is not None and supply else None
+            rows.append(
+                {
+                    "hour_jst": h,
+                    "demand_man_kw": actual,
+                    "forecast_man_kw": None,
+                    "usage_pct": usage,
+                    "supply_man_kw": supply,
+                }
+            )
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=JST)
+        stamp = midnight + dt.timedelta(hours=known) + LIVE_PUBLICATION_LAG if known else midnight
+        return tf.render_live(stamp, day, rows)
+
+    def _member(self, day: dt.date) -> bytes | None:
+        """The stored daily CSV of `day` (from its month's zip), or None."""
+        path = self.root / "power_usage" / f"{day:%Y%m}_power_usage.zip"
+        if not path.is_file():
+            return None
+        return next((m.data for m in _members(path) if m.date == day), None)
 
     def power_usage(self, yyyymm: str, as_of: dt.date, faults: FaultSet) -> bytes | None:
         """Bytes of the monthly zip, or None for 404 (not published / absent)."""

@@ -185,3 +185,30 @@ def copy_hourly_actuals(data: bytes, source: bytes) -> bytes:
 def to_utf8(data: bytes) -> bytes:
     """Re-encode a CP932 member as UTF-8 (a plausible upstream encoding slip)."""
     return data.decode(ENCODING).encode("utf-8")
+
+
+def render_live(stamp: dt.datetime, day: dt.date, rows: list[dict]) -> bytes:
+    """TEPCO's live same-day file `juyo-d1-j.csv`: the title stamp and the hourly block of `day`
+    (the actual blank for hours not yet measured, the forecast blank where there is none).
+
+    The simulated file has no five-minute or peak blocks: the archived chart it is built from has
+    none, and the live file is parsed by its block headers, so it reads either way."""
+
+    def cell(v: float | None) -> str:
+        return "" if v is None else str(int(round(v)))
+
+    body = [BLOCK_HEADERS[HOURLY_BLOCK]]
+    for r in rows:
+        body.append(
+            ",".join(
+                [
+                    tepco_date(day),
+                    tepco_time(r["hour_jst"]),
+                    cell(r["demand_man_kw"]),
+                    cell(r["forecast_man_kw"]),
+                    cell(r["usage_pct"]),
+                    cell(r["supply_man_kw"]),
+                ]
+            )
+        )
+    return render_member(f"{tepco_date(stamp.date())} {tepco_time(stamp.hour, stamp.minute)} UPDATE", [body])

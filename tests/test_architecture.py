@@ -118,12 +118,12 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
 
     s, r, now, day = Settings(), RunReport(command="test"), datetime.now(UTC), date(2024, 6, 1)
     made = {
-        "tepco": tepco(Offline(), s, day, day, r, now, yearly=True),
+        "tepco": tepco(Offline(), s, day, day, r, now, yearly=True, live=True),
         "open_meteo": open_meteo(Offline(), s, r, now, observed=(day, day), issued_at=now, points=None),
         "jma": jma(Offline(), s, r, now, days=(day, day)),
     }
     assert {k: (type(v), sorted(v.resources)) for k, v in made.items()} == {
-        "tepco": (DltSource, ["tepco_daily_summary", "tepco_five_minute", "tepco_hourly"]),
+        "tepco": (DltSource, ["tepco_daily_summary", "tepco_five_minute", "tepco_hourly", "tepco_live_hourly"]),
         "open_meteo": (DltSource, ["open_meteo_forecast", "open_meteo_observed"]),
         "jma": (DltSource, ["jma_hourly_temperature"]),
     }
@@ -134,6 +134,7 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
             "tepco_hourly",
             "tepco_five_minute",
             "tepco_daily_summary",
+            "tepco_live_hourly",
             "open_meteo_observed",
             "open_meteo_forecast",
             "jp_holidays",
@@ -186,9 +187,9 @@ def test_dlt_never_fills_a_source_argument_from_the_environment(monkeypatch: pyt
             return [self.get(r) for r in requests]
 
     s, r, now, day = Settings(), RunReport(command="test"), datetime.now(UTC), date(2024, 6, 1)
-    tepco(Recording(), s, day, day, r, now, yearly=False)
+    tepco(Recording(), s, day, day, r, now, yearly=False, live=True)
     jma(Recording(), s, r, now, days=None)
-    assert asked == [f"{s.tepco_base_url}/202406_power_usage.zip"]
+    assert asked == [f"{s.tepco_base_url}/202406_power_usage.zip", f"{s.tepco_base_url}/juyo-d1-j.csv"]
     holidays = next(iter(jp_holidays(2025, now, first_year=FIRST_YEAR)))
     assert min(holidays["holiday_date"]).year == FIRST_YEAR == 2016
     for resource in raw_resources():

@@ -1,6 +1,6 @@
-"""dlt source for TEPCO「でんき予報」: monthly zips of daily CSVs and yearly juyo CSVs.
+"""dlt source for TEPCO「でんき予報」: monthly zips of daily CSVs, yearly juyo CSVs, the live same-day file.
 
-Three raw tables, one `@dlt.resource` each, merged on keys that include `area` (Japan has ten supply
+Four raw tables, one `@dlt.resource` each, merged on keys that include `area` (Japan has ten supply
 areas; adding one must not change a key). Values stay in the source's 万kW. The source function
 fetches and parses every file before dlt sees the data, so each bad file (or row) is set aside on
 its own while the rest still loads; the resources then yield the parsed rows.
@@ -18,11 +18,12 @@ from dlt.extract import DltResource
 
 from core.load import columns
 from core.settings import Settings
-from core.time import jst_to_utc
+from core.time import jst_to_utc, utc_now
 from ingest.http import Fetcher, Request
 from ingest.quarantine import read_or_set_aside
 from ingest.report import RunReport, progress
 from ingest.tepco.parse import TepcoParseError, parse_daily_csv, parse_juyo_csv, read_monthly_zip
+from ingest.tolerant import FormatNotes
 
 SOURCE = "tepco"
 
@@ -33,6 +34,14 @@ def monthly_zip_url(base_url: str, year: int, month: int) -> str:
 
 def juyo_url(base_url: str, year: int) -> str:
     return f"{base_url}/juyo-{year:04d}.csv"
+
+
+#: TEPCO's live same-day file, overwritten during the day (named `juyo-d-j.csv` before 2026).
+LIVE_FILE = "juyo-d1-j.csv"
+
+
+def live_url(base_url: str) -> str:
+    return f"{base_url}/{LIVE_FILE}"
 
 
 def months_between(start: date, end: date) -> list[tuple[int, int]]:
@@ -49,6 +58,7 @@ class TepcoBatch:
     hourly: list[dict] = field(default_factory=list)
     five_minute: list[dict] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
+    live: list[dict] = field(default_factory=list)
 
 
 def _request(url: str, expect: str, not_published_label: str) -> Request:
@@ -158,6 +168,63 @@ def fetch_juyo(
         ends = f", ends {last}" if last is not None and last < min(end, date(year, 12, 31)) else ""
         progress(f"  tepco juyo-{year}: {len(rows)} hours{ends}")
     return batch
+
+
+def fetch_live(
+    fetcher: Fetcher, settings: Settings, report: RunReport, captured_at: datetime, batch: TepcoBatch
+) -> None:
+    """Capture TEPCO's live same-day file as one vintage, keyed by the file's own `UPDATE` stamp.
+
+    The file holds today's provisional actuals for the hours already measured and TEPCO's forecast
+    for the others, as they stand now; TEPCO overwrites it during the day, so each capture is kept
+    (the same file captured twice is one vintage). Its five-minute and peak blocks, when present,
+    are not kept here: the monthly zip brings the day's final values the next morning.
+    """
+    url = live_url(settings.tepco_base_url)
+    content = fetcher.get(_request(url, "csv", "tepco-live today"))
+    if content is None:
+        return
+    rep = read_or_set_aside(
+        settings,
+        report,
+        SOURCE,
+        LIVE_FILE,
+        content,
+        lambda data, notes: _live(data, notes),
+        TepcoParseError,
+    )
+    if rep is None:
+        return
+    updated = rep.file_updated_at
+    measured = sum(r["demand_man_kw"] is not None for r in rep.hourly)
+    for row in rep.hourly:
+        batch.live.append(
+            {
+                "area": settings.area,
+                "date_jst": rep.report_date,
+                **row,
+                "file_updated_at": updated,
+                "captured_at": captured_at,
+                "source_file": LIVE_FILE,
+            }
+        )
+    progress(f"  tepco live {rep.report_date}: {measured} hours measured, stamped {updated:%Y-%m-%d %H:%M}")
+
+
+#: What a live file may lack without a note: it carries the hourly block (the five-minute block was
+#: dropped in 2026, the peak blocks are in the monthly zip's file of the day).
+_LIVE_MAY_LACK = ("five-minute block missing", "peak summary blocks missing")
+
+
+def _live(data: bytes, notes):
+    own = FormatNotes()
+    rep = parse_daily_csv(data, LIVE_FILE, own, keep_unmeasured=True)
+    for kind, n in own.items():
+        if kind not in _LIVE_MAY_LACK:
+            notes.note(kind, n)
+    if rep.file_updated_at is None:
+        raise TepcoParseError("the live file has no 'YYYY/M/D H:MM UPDATE' title: its vintage cannot be told")
+    return rep, rep.issues
 
 
 def _daily(data: bytes, name: str, notes, start: date, end: date):
@@ -272,6 +339,37 @@ def tepco_daily_summary(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.D
     yield _frame(batch.summary, loaded_at)
 
 
+@dlt.resource(
+    name="tepco_live_hourly",
+    primary_key=("area", "file_updated_at", "date_jst", "hour_jst"),
+    write_disposition="merge",
+    columns=columns(
+        "date_jst",
+        area="text",
+        file_updated_at="timestamp",
+        date_jst="date",
+        hour_jst="bigint",
+        hour_start_at="timestamp",
+        demand_man_kw="double",
+        forecast_man_kw="double",
+        usage_pct="double",
+        supply_man_kw="double",
+        captured_at="timestamp",
+        source_file="text",
+        loaded_at="timestamp",
+    ),
+)
+def tepco_live_hourly(batch: TepcoBatch, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """Vintages of TEPCO's live same-day file: per `UPDATE` stamp (`file_updated_at`), the day's hourly
+    provisional actuals (null for hours not yet measured) and TEPCO's forecast as they stood then.
+    `captured_at` is when the vintage was first fetched (or, for the backfilled chart archive, captured):
+    provenance, outside the content hash, so capturing the same file again changes nothing."""
+    df = _frame(batch.live, loaded_at)
+    if len(batch.live):
+        df["hour_start_at"] = jst_to_utc(df["date_jst"], df["hour_jst"] * 60).to_numpy()
+    yield df
+
+
 #: Every argument of a dlt source or resource here is required and passed explicitly: dlt fills an
 #: argument the caller leaves out from its configuration (environment variables such as `YEARLY`),
 #: and the project's settings come from `core.settings` only.
@@ -284,13 +382,22 @@ def tepco(
     report: RunReport,
     loaded_at: datetime,
     yearly: bool,
+    live: bool,
 ) -> tuple[DltResource, ...]:
-    """TEPCO's files for the JST days [start, end]: the monthly zips covering them and, with `yearly`
-    (a backfill), the yearly `juyo-YYYY.csv` files first."""
+    """TEPCO's files for the JST days [start, end]: the monthly zips covering them; with `yearly`
+    (a backfill), the yearly `juyo-YYYY.csv` files first; with `live` (a daily run), a vintage of the
+    live same-day file."""
     batch = TepcoBatch()
     if yearly:
         progress(f"tepco {start} … {end}: yearly juyo files")
         fetch_juyo(fetcher, settings, start, end, report, batch)
         progress(f"tepco {start} … {end}: monthly zips")
     fetch_monthly(fetcher, settings, start, end, report, batch)
-    return tepco_hourly(batch, loaded_at), tepco_five_minute(batch, loaded_at), tepco_daily_summary(batch, loaded_at)
+    if live:
+        fetch_live(fetcher, settings, report, utc_now(), batch)
+    return (
+        tepco_hourly(batch, loaded_at),
+        tepco_five_minute(batch, loaded_at),
+        tepco_daily_summary(batch, loaded_at),
+        tepco_live_hourly(batch, loaded_at),
+    )

@@ -224,8 +224,11 @@ def _data_block_kind(header: list[str], notes: FormatNotes) -> str | None:
     return "unknown"
 
 
-def parse_daily_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = None) -> DailyReport:
-    """Parse one `YYYYMMDD_power_usage.csv`: every readable row, and the unreadable ones as issues."""
+def parse_daily_csv(
+    raw: bytes, name: str = "?", notes: FormatNotes | None = None, keep_unmeasured: bool = False
+) -> DailyReport:
+    """Parse one `YYYYMMDD_power_usage.csv` (or the live `juyo-d1-j.csv`, with `keep_unmeasured`: its
+    hours not yet measured carry TEPCO's forecast): every readable row, and the unreadable ones as issues."""
     notes = notes if notes is not None else FormatNotes()
     lines, updated = _read_text(raw, notes)
     m = DAILY_MEMBER_RE.match(PurePosixPath(name).name)
@@ -263,7 +266,7 @@ def parse_daily_csv(raw: bytes, name: str = "?", notes: FormatNotes | None = Non
     report_date = name_date or _block_date(data_blocks, notes)
     rep = DailyReport(report_date=report_date, file_updated_at=updated)
     if "hourly" in data_blocks:
-        _hourly_rows(data_blocks["hourly"], rep, notes)
+        _hourly_rows(data_blocks["hourly"], rep, notes, keep_unmeasured)
     else:
         rep.issues.append(RowIssue(0, "hourly block is missing"))
     if "five_minute" in data_blocks:
@@ -331,9 +334,12 @@ FIVE_MINUTE = _DataBlock(
 )
 
 
-def _block_rows(block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatNotes) -> set[int]:
+def _block_rows(
+    block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatNotes, keep_unmeasured: bool = False
+) -> set[int]:
     """Read one data block into `rep`; unreadable rows become issues. Returns the times seen (in
-    `spec.key` units). A row whose demand is blank is an interval not yet measured: skipped, noted."""
+    `spec.key` units). A row whose demand is blank is an interval not yet measured: skipped and
+    noted, or kept with a null demand (`keep_unmeasured`: the live file, whose forecast is the point)."""
     seen: set[int] = set()
     out: list[dict] = getattr(rep, spec.rows)
     blank = 0
@@ -354,7 +360,7 @@ def _block_rows(block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatN
             rep.issues.append(RowIssue(n, f"{spec.label}: {exc.reason}", line))
             continue
         seen.add(t)
-        if values[0] is None:  # not yet measured (a day published in part)
+        if values[0] is None and not keep_unmeasured:  # not yet measured (a day published in part)
             blank += 1
             continue
         out.append({spec.key: t, **dict(zip(spec.columns, values))})
@@ -363,8 +369,8 @@ def _block_rows(block: Block, spec: _DataBlock, rep: DailyReport, notes: FormatN
     return seen
 
 
-def _hourly_rows(block: Block, rep: DailyReport, notes: FormatNotes) -> None:
-    seen = _block_rows(block, HOURLY, rep, notes)
+def _hourly_rows(block: Block, rep: DailyReport, notes: FormatNotes, keep_unmeasured: bool = False) -> None:
+    seen = _block_rows(block, HOURLY, rep, notes, keep_unmeasured)
     missing = sorted(set(range(24)) - seen)
     if len(block) < 24 and missing:  # rows absent, not unreadable (those are issues of their own)
         rep.issues.append(RowIssue(0, f"hourly block is short: {len(block)} of 24 rows, none for {_ranges(missing)}"))

@@ -13,8 +13,13 @@
 -- Baselines:
 --   seasonal_naive: the same hour on the latest same weekday whose demand was known at the issue
 --                   time (actuals are known through the day before the issue date).
---   tepco: TEPCO's own published forecast (予測値) for that hour, horizon day 1 only. It is an
---          intraday forecast issued about an hour ahead, so it is a ceiling, not a day-ahead peer.
+--   tepco_at_issue: TEPCO's forecast as it stood when ours was issued: the latest vintage of its live
+--          same-day file published at or before the issue time (stg_tepco__live_vintages), horizon
+--          day 1 only, for the hours it still forecast (those not yet measured: 03:00/04:00–23:00 JST).
+--          This is the honest peer of our day 1.
+--   tepco: TEPCO's last published forecast (予測値 of the daily file) for that hour, horizon day 1
+--          only. It is an intraday revision issued about an hour ahead, so it is a ceiling no
+--          day-ahead forecast can reach, not a peer.
 with
 
 model_rows as (
@@ -91,6 +96,40 @@ tepco as (
         and actuals.tepco_forecast_mw is not null
 ),
 
+live as (
+    select * from {{ ref('stg_tepco__live_vintages') }}
+),
+
+vintage_at_issue as (
+    -- per run: the latest vintage of the issue date's live file published at or before the issue time
+    select runs.run_id, runs.area, runs.issue_date_jst, max(live.published_at) as published_at
+    from runs
+    inner join live
+        on live.area = runs.area
+        and live.date_jst = runs.issue_date_jst
+        and live.published_at <= runs.issued_at
+    group by 1, 2, 3
+),
+
+tepco_at_issue as (
+    select
+        vintage_at_issue.run_id,
+        vintage_at_issue.area,
+        'tepco_at_issue' as model,
+        'tepco-live' as model_version,
+        live.hour_start_at as target_hour_start_at,
+        live.tepco_forecast_mw as predicted_mw,
+        cast(null as {{ type_double() }}) as lower_mw,
+        cast(null as {{ type_double() }}) as upper_mw,
+        cast(null as date) as reference_date_jst
+    from vintage_at_issue
+    inner join live
+        on live.area = vintage_at_issue.area
+        and live.published_at = vintage_at_issue.published_at
+        and live.date_jst = vintage_at_issue.issue_date_jst
+    where live.tepco_forecast_mw is not null
+),
+
 ml as (
     select
         run_id, area, model, model_version, target_hour_start_at, predicted_mw, lower_mw, upper_mw,
@@ -105,6 +144,8 @@ all_models as (
     where predicted_mw is not null
     union all
     select * from tepco
+    union all
+    select * from tepco_at_issue
 ),
 
 final as (

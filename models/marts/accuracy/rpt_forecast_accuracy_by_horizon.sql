@@ -5,6 +5,9 @@
 --   bias_mw = mean(e), e = predicted − actual (positive = over-forecast)
 --   skill_vs_seasonal_naive = 1 − Σ|e_model| / Σ|e_naive|, summed over exactly the hours both
 --   scored, so a model is never compared with the baseline on different hours.
+--   skill_vs_tepco_at_issue and mape_pct_on_tepco_at_issue_hours: the same, against TEPCO's forecast as
+--   it stood at our issue time (day 1 only), over exactly the hours that forecast covered: the
+--   head-to-head with the honest peer.
 --   last_5_runs: per horizon day, the 5 latest runs (by issue time) that have actuals for that day,
 --   i.e. "each horizon day averaged over the 5 latest runs".
 with
@@ -19,15 +22,26 @@ naive as (
     where model = 'seasonal_naive'
 ),
 
+peer as (
+    select run_id, area, target_hour_start_at, abs_error_mw as peer_abs_error_mw
+    from errors
+    where model = 'tepco_at_issue'
+),
+
 paired as (
     select
         errors.*,
-        naive.naive_abs_error_mw
+        naive.naive_abs_error_mw,
+        peer.peer_abs_error_mw
     from errors
     left join naive
         on naive.run_id = errors.run_id
         and naive.area = errors.area
         and naive.target_hour_start_at = errors.target_hour_start_at
+    left join peer
+        on peer.run_id = errors.run_id
+        and peer.area = errors.area
+        and peer.target_hour_start_at = errors.target_hour_start_at
 ),
 
 run_ranks as (
@@ -77,6 +91,14 @@ metrics as (
             / nullif(sum(naive_abs_error_mw), 0),
             6
         ) as skill_vs_seasonal_naive,
+        count(peer_abs_error_mw) as n_hours_with_tepco_at_issue,
+        round(avg(case when peer_abs_error_mw is not null then abs_pct_error end), 6)
+            as mape_pct_on_tepco_at_issue_hours,
+        round(
+            1 - sum(case when peer_abs_error_mw is not null then abs_error_mw end)
+            / nullif(sum(peer_abs_error_mw), 0),
+            6
+        ) as skill_vs_tepco_at_issue,
         min(issue_date_jst) as first_issue_date_jst,
         max(issue_date_jst) as last_issue_date_jst
     from windowed

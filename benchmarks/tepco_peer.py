@@ -1,0 +1,140 @@
+"""Our day 1 against TEPCO's own forecast *as it stood when ours was issued*, on the same hours.
+
+    python -m benchmarks.tepco_peer [--data ../shared/data] [--keep DIR] [--seed 2023]
+
+1. backfill 2016-04 … 2023-03 through the simulator and the real ingestion;
+2. `python -m ingest live-archive`: TEPCO's live chart at or before 04:00 JST of every archived day
+   (249 days, 2022-07-26 … 2023-03-31) → `raw.tepco_live_hourly` → model `tepco_at_issue`;
+3. noisy forecast vintages from the simulator (synthetic weather error, σ 1.0 °C on day 1) for every
+   issue date of 2023-01-01 … 2023-03-31 (the shared Open-Meteo archive starts in 2023);
+4. backtests issued every day at 04:00 JST: oracle weather (observed standing in for the forecast;
+   before 2023 that is the JMA Tokyo station, calibrated) over all 249 days, and the noisy vintages
+   over 2023-01 … 2023-03; dbt build of the accuracy marts;
+5. print, per weather source, day-1 MAPE of ours and of TEPCO at issue time on exactly the hours
+   TEPCO's forecast covered (rpt_forecast_accuracy_by_horizon), and TEPCO's final intraday
+   revision (the ceiling) for reference.
+
+Models are tuned on nothing here: the backtests use the production path as it stands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.accuracy import land_noisy_vintages, run
+from simulator import SimulatorServer
+
+REPO = Path(__file__).resolve().parents[1]
+FIRST_PEER_DAY, LAST_PEER_DAY = date(2022, 7, 26), date(2023, 3, 31)
+NOISY_FROM = date(2023, 1, 1)
+LABEL = {
+    "oracle_observed": "oracle weather (observed standing in for the forecast: optimistic; JMA station before 2023)",
+    "forecast_vintage": "simulated weather error (synthetic noisy vintages, not real forecasts)",
+}
+
+
+def report(db: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    peer_days = con.execute(
+        "select count(distinct date_jst) from raw.tepco_live_hourly where forecast_man_kw is not null"
+    ).fetchone()[0]
+    print(f"\nTEPCO live vintages at or before 04:00 JST with a forecast: {peer_days} days")
+    for source, label in LABEL.items():
+        rows = con.execute(
+            """
+            select model, n_runs, n_hours, mape_pct, n_hours_with_tepco_at_issue,
+                   mape_pct_on_tepco_at_issue_hours, skill_vs_tepco_at_issue, first_issue_date_jst, last_issue_date_jst
+            from analytics_marts.rpt_forecast_accuracy_by_horizon
+            where run_kind = 'backtest' and weather_source = ? and run_window = 'all_runs' and horizon_day = 1
+            order by model""",
+            [source],
+        ).fetchall()
+        if not rows:
+            continue
+        print(f"\n== day 1, {label}, backtests issued 04:00 JST {rows[0][7]} … {rows[0][8]}")
+        print(
+            f"{'model':<16} {'runs':>5} {'hours':>6} {'MAPE %':>7} {'peer hours':>10} {'MAPE % on peer hours':>21} {'skill vs peer':>13}"
+        )
+        for m, runs, hours, mape, ph, mp, sk in (r[:7] for r in rows):
+            print(
+                f"{m:<16} {runs:>5} {hours:>6} {mape:>7.2f} {ph:>10} "
+                f"{'' if mp is None else f'{mp:.2f}':>21} {'' if sk is None else f'{sk:.3f}':>13}"
+            )
+    print(
+        "\ntepco_at_issue = TEPCO's forecast as it stood at 04:00 JST (the peer), on the hours it still forecast; "
+        "tepco = TEPCO's last intraday revision (about an hour ahead: a ceiling, not a peer)."
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--keep", default=None, help="work folder (reused: steps already done are skipped)")
+    ap.add_argument("--seed", type=int, default=2023)
+    args = ap.parse_args()
+    t_start = time.perf_counter()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-peer-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "ENERGY_DATA_DIR": str(work),
+        "ENERGY_DUCKDB_PATH": str(db),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+    }
+    if not (REPO / "profiles.yml").exists():
+        shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
+    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
+    common = ["--project-dir", str(REPO), "--profiles-dir", str(REPO), "--target-path", str(work / "target")]
+    py = sys.executable
+    charts = Path(args.data) / "tepco" / "intraday_forecast" / "electricity-tokyo_component-chart_history.tar.gz"
+    noisy = [NOISY_FROM + timedelta(days=k) for k in range((LAST_PEER_DAY - NOISY_FROM).days + 1)]
+    with SimulatorServer(args.data, "2023-04-01") as sim:
+        env.update(sim.env())
+        if not db.exists():
+            run([py, "-m", "ingest", "backfill", "--start", "2016-04-01", "--end", "2023-03-31"], env, "backfill")
+            run([py, "-m", "ingest", "live-archive", "--file", str(charts)], env, "TEPCO live vintages at 04:00")
+            print(f"… noisy forecast vintages for {len(noisy)} issue dates", flush=True)
+            land_noisy_vintages(sim, args.seed, env, noisy)
+        run(dbt + ["build", *common], env, "dbt build")
+        seconds = {}
+        for weather, start in (("oracle", FIRST_PEER_DAY), ("vintage", NOISY_FROM)):
+            seconds[weather] = run(
+                [
+                    py,
+                    "-m",
+                    "ml",
+                    "backtest",
+                    "--start",
+                    start.isoformat(),
+                    "--end",
+                    LAST_PEER_DAY.isoformat(),
+                    "--every",
+                    "1",
+                    "--weather",
+                    weather,
+                    "--label",
+                    f"peer-{weather}",
+                ],
+                env,
+                f"backtests every day from {start}, {weather} weather",
+            )
+        run(dbt + ["build", "--select", "stg_ml__forecasts+", *common], env, "dbt build of the accuracy marts")
+        report(db)
+    print(
+        f"\nbacktest wall time: oracle {seconds['oracle']:.0f} s, noisy {seconds['vintage']:.0f} s; "
+        f"benchmark total {time.perf_counter() - t_start:.0f} s; warehouse {db}"
+    )
+
+
+if __name__ == "__main__":
+    main()
