@@ -5,7 +5,11 @@
 # dbt parse).
 #
 #   ./run_daily.sh [--as-of YYYY-MM-DD] [--target dev|prod] [--skip-ingest] [--skip-forecast]
-#                  [--docs] [--help]
+#                  [--docs] [--train] [--help]
+#
+# --train is the weekly step (its own cron line): it only refits the model and stores it. The daily
+# runs reuse the newest stored model up to ENERGY_MODEL_MAX_AGE_DAYS (14) days old, so they never
+# spend a minute training (they train only when no model is that young, e.g. the first run).
 #
 # Exit codes: one per failing stage (core/exit_codes.py, printed below by --help).
 # Every stage appends a record (run id, stage, status, times, rows, exit code, error, as-of date,
@@ -19,7 +23,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
-AS_OF="" TARGET="" SKIP_INGEST=0 SKIP_FORECAST=0 DOCS=0
+AS_OF="" TARGET="" SKIP_INGEST=0 SKIP_FORECAST=0 DOCS=0 TRAIN=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --as-of) AS_OF="${2:-}"; shift 2 ;;
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
     --skip-ingest) SKIP_INGEST=1; shift ;;
     --skip-forecast) SKIP_FORECAST=1; shift ;;
     --docs) DOCS=1; shift ;;
+    --train) TRAIN=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
                echo; echo "Exit codes:"; python3 "$(dirname "$0")/core/exit_codes.py" daily; exit 0 ;;
     *) echo "run_daily.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -131,6 +136,7 @@ ARGS=(--run-id "$RUN_ID" --target "$ENERGY_TARGET" --git-revision "$GIT_REV" --l
 [ "$SKIP_INGEST" = 1 ] && ARGS+=(--skip-ingest)
 [ "$SKIP_FORECAST" = 1 ] && ARGS+=(--skip-forecast)
 [ "$DOCS" = 1 ] && ARGS+=(--docs)
+[ "$TRAIN" = 1 ] && ARGS+=(--train)
 rc=0; "$ROOT/.venv/bin/python" -m pipeline daily "${ARGS[@]}" || rc=$?
 if [ $rc -ne 0 ]; then exit $rc; fi
 CURRENT_STAGE="done"

@@ -41,6 +41,7 @@ DAILY: tuple[ExitCode, ...] = (
     ExitCode(62, "accuracy", "accuracy marts: dbt itself errored"),
     ExitCode(71, "docs", "dbt docs generate: a node failed"),
     ExitCode(72, "docs", "dbt docs generate: dbt itself errored"),
+    ExitCode(80, "train", "model training failed (run_daily.sh --train; the stored model stays in use)"),
 )
 
 #: `python -m ingest daily|backfill`

@@ -129,6 +129,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ENERGY_BOOTSTRAP_START", "2016-04-01", "where that history starts (the first day of TEPCO's yearly files)"
     ),
+    Setting(
+        "ENERGY_MODEL_MAX_AGE_DAYS",
+        "14",
+        "the daily forecast reuses the newest stored model up to this many days old (`run_daily.sh --train`, "
+        "weekly, refits it); with none that young it trains first, about a minute",
+        "ml",
+    ),
     # set by the daily runner for the processes it starts
     Setting("ENERGY_RUN_ID", "", "the run id events are recorded under (set by `run_daily.sh`; else one per command)"),
     Setting("ENERGY_AS_OF", "", "the as-of date of the current daily run (set by the runner)"),
@@ -362,6 +369,8 @@ class Settings:
     bootstrap: bool = field(default_factory=lambda: flag("ENERGY_BOOTSTRAP"))
     #: Where a first run's history starts (the daily run backfills it when the warehouse lacks it).
     bootstrap_start: date = field(default_factory=lambda: date.fromisoformat(get("ENERGY_BOOTSTRAP_START")))
+    #: The oldest stored model the daily forecast reuses (days); training is the weekly step's job.
+    model_max_age_days: int = field(default_factory=lambda: int(get("ENERGY_MODEL_MAX_AGE_DAYS")))
 
     @property
     def quarantine_dir(self) -> Path:

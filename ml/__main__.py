@@ -33,7 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("forecast", help="the daily forecast (run kind daily)")
     f.add_argument("--as-of", type=parse_date, default=None, help="issue date (JST), default today")
     f.add_argument("--retrain", action="store_true", help="train a new model even if a stored one is usable")
-    f.add_argument("--retrain-days", type=int, default=7, help="reuse a stored model at most this old (days)")
+    f.add_argument(
+        "--retrain-days",
+        type=int,
+        default=None,
+        help="reuse a stored model at most this old (days; default ENERGY_MODEL_MAX_AGE_DAYS, 14)",
+    )
+    t = sub.add_parser(
+        "train",
+        help="fit and store the model the daily forecasts reuse (the weekly step: run_daily.sh --train)",
+    )
+    t.add_argument("--as-of", type=parse_date, default=None, help="train on everything before this date (JST)")
     b = sub.add_parser("backtest", help="forecasts issued on past dates (run kind backtest)")
     b.add_argument("--start", type=parse_date, required=True)
     b.add_argument("--end", type=parse_date, required=True)
@@ -81,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     try:
-        if args.command == "forecast":
+        if args.command == "train":
+            version, seconds = commands.train_model(settings, args.area, args.as_of or today_jst(), log)
+            print(f"train: {version} stored in {seconds:.1f} s")
+        elif args.command == "forecast":
             commands.daily_forecast(
                 settings,
                 args.area,

@@ -18,13 +18,17 @@ def daily_forecast(
     *,
     grid: object = None,
     retrain: bool = False,
-    retrain_days: int = 7,
+    retrain_days: int | None = None,
     log: Callable[[str], None] | None = None,
     t_read: float | None = None,
 ) -> tuple[int, str]:
-    """The daily forecast for one issue date: read features, pick or train the model, predict 384
-    hours, merge them into raw.ml_forecasts. Returns (hours forecast, weather source). Shared by
-    `python -m ml forecast` and the daily runner (`python -m pipeline daily`)."""
+    """The daily forecast for one issue date: read features, pick the model, predict 384 hours,
+    merge them into raw.ml_forecasts. Returns (hours forecast, weather source). Shared by
+    `python -m ml forecast` and the daily runner (`python -m pipeline daily`).
+
+    It trains only when no stored model is younger than `retrain_days` (default
+    ENERGY_MODEL_MAX_AGE_DAYS, 14): refitting is the weekly step's job (`train_model`), so a daily
+    run stays within its minute."""
     from ml import io
     from ml.features import build_grid
     from ml.run import forecast_issue
@@ -37,7 +41,16 @@ def daily_forecast(
         t_read = time.perf_counter() - t0
     weather = io.read_forecast_weather(settings, area, issue)
     res = forecast_issue(
-        grid, issue, area, "daily", weather, models_dir, retrain_days=retrain_days, force_retrain=retrain, log=log
+        grid,
+        issue,
+        area,
+        "daily",
+        weather,
+        models_dir,
+        retrain_days=settings.model_max_age_days if retrain_days is None else retrain_days,
+        force_retrain=retrain,
+        log=log,
+        drift_retrains=False,
     )
     t_w = time.perf_counter()
     report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
@@ -54,6 +67,20 @@ def daily_forecast(
         flush=True,
     )
     return len(res.rows), res.weather_source
+
+
+def train_model(settings: Settings, area: str, issue: date, log: Callable[[str], None]) -> tuple[str, float]:
+    """The weekly step: fit a model on everything before `issue` and store it for the daily
+    forecasts of the next ENERGY_MODEL_MAX_AGE_DAYS days. Returns (model version, seconds)."""
+    from ml import io
+    from ml.features import build_grid
+    from ml.model import save, train
+
+    t0 = time.perf_counter()
+    grid = build_grid(io.read_features(settings, area))
+    model = train(grid, issue, log=log)
+    save(model, settings.data_dir / "models")
+    return model.version, time.perf_counter() - t0
 
 
 def backtest(

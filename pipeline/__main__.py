@@ -1,7 +1,7 @@
 """`python -m pipeline daily`: the stages of the daily job in one process (run_daily.sh calls it).
 
     python -m pipeline daily --run-id ID [--as-of YYYY-MM-DD] [--target dev|prod]
-                             [--skip-ingest] [--skip-forecast] [--docs]
+                             [--skip-ingest] [--skip-forecast] [--docs] [--train]
 
 Use `run_daily.sh` rather than this directly: it adds the lock, the log file and the alerts.
 Exit codes: core/exit_codes.py (`DAILY`; 64 = bad arguments).
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--skip-ingest", action="store_true")
     d.add_argument("--skip-forecast", action="store_true")
     d.add_argument("--docs", action="store_true")
+    d.add_argument("--train", action="store_true", help="only refit the model (the weekly step)")
     d.add_argument("--git-revision", default=None)
     d.add_argument("--log-file", default="")
     try:
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             skip_ingest=args.skip_ingest,
             skip_forecast=args.skip_forecast,
             docs=args.docs,
+            train=args.train,
             area=args.area,
             git_revision=args.git_revision or git_revision(),
             log_file=args.log_file,

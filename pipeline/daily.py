@@ -47,6 +47,7 @@ class DailyOptions:
     skip_ingest: bool = False
     skip_forecast: bool = False
     docs: bool = False
+    train: bool = False
     area: str = "tokyo"
     git_revision: str = "unknown"
     log_file: str = ""
@@ -187,6 +188,13 @@ class DailyRun:
             )
         return StageResult("success", 0, "", rows)
 
+    def train(self) -> StageResult:
+        from ml.commands import train_model
+
+        issue = self.options.as_of or today_jst()
+        version, seconds = train_model(self.settings, self.options.area, issue, log)
+        return StageResult("success", 0, f"{version} in {seconds:.0f} s")
+
     def accuracy(self) -> StageResult:
         out = self.dbt.invoke("build", "--selector", SELECTOR["accuracy"])
         if out.exit_code:
@@ -234,6 +242,13 @@ class DailyRun:
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> int:
         o = self.options
+        if o.train:  # the weekly step, on its own: the daily forecasts reuse what it stores
+            res = self.stage("train", self.train, "python -m ml train")
+            self.stage("report", self.flush_run_log, "load the run log into raw.pipeline_runs")
+            if res.status == "failed":
+                log(f"FAILED train: {res.message}")
+                return daily_code("train")
+            return 0
         if not o.skip_ingest:
             res = self.stage("ingest", self.ingest, f"python -m ingest daily{f' --as-of {o.as_of}' if o.as_of else ''}")
             if res.status == "failed":

@@ -83,7 +83,7 @@ def test_time_conventions_and_stage_list_are_defined_once() -> None:
     assert [p.relative_to(REPO).as_posix() for p in issue] == ["core/time.py"]
     tuples = [p for p in python_files(*PACKAGES) if '"setup", "ingest", "freshness"' in p.read_text(encoding="utf-8")]
     assert tuples == [], "the stage list is the seed seeds/pipeline_stages.csv, read by core.stages"
-    assert STAGES == ("setup", "ingest", "freshness", "build", "forecast", "accuracy", "docs", "report")
+    assert STAGES == ("setup", "ingest", "freshness", "build", "forecast", "accuracy", "docs", "report", "train")
     daily = (REPO / "pipeline" / "daily.py").read_text(encoding="utf-8")
     run = set(re.findall(r'self\.stage\("([a-z]+)"', daily)) | {"setup"}
     assert run == set(STAGES)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,8 @@ def test_the_daily_run_writes_a_self_contained_page(operated: Path) -> None:
     assert {r["model"] for r in data["accuracy"]} >= {"xgboost", "seasonal_naive"}
     assert {r["horizon_day"] for r in data["accuracy"] if r["model"] == "xgboost"} == set(range(1, 9))
     assert {r["stage"] for r in data["status"]} >= {"ingest", "build", "forecast", "report"}
-    assert len(data["temperature"]) > 300
+    # every complete day of ml_warehouse's history, 2023-07-01 … 2024-02-19 (the page keeps up to 365)
+    assert len(data["temperature"]) == (date(2024, 2, 19) - date(2023, 7, 1)).days + 1
 
 
 def test_data_cannot_break_out_of_the_page() -> None:

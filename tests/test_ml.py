@@ -58,6 +58,26 @@ def test_forecast_writes_384_hours_and_a_rerun_changes_nothing(wh: Path, capsys:
     assert q(wh, "select count(*), sum(hash(t::varchar)::hugeint) from raw.ml_forecasts t") == before
 
 
+def test_the_weekly_step_trains_and_the_daily_forecast_reuses_its_model(wh: Path, capsys, monkeypatch) -> None:
+    """`run_daily.sh --train` (here `python -m pipeline daily --train`) stores a model; a daily forecast
+    up to ENERGY_MODEL_MAX_AGE_DAYS (14) later reuses it instead of training for a minute."""
+    from pipeline.__main__ import main as pipeline_main
+
+    for name in ("ENERGY_TARGET", "ENERGY_RUN_ID", "ENERGY_AS_OF"):  # the runner exports them: restored after
+        monkeypatch.setenv(name, "dev" if name == "ENERGY_TARGET" else "")
+    assert pipeline_main(["daily", "--run-id", "weekly-train", "--train", "--as-of", "2024-02-07"]) == 0
+    out = capsys.readouterr().out
+    assert "stage train: success" in out and "stage report: success" in out
+    stored = sorted(p.name for p in (wh.parent / "models").iterdir())
+    assert stored == [next(s for s in stored if s.startswith("xgb-20240206-"))]
+    # the train stage's record is loaded by the run's own report stage (whose record, as in every run, the next loads)
+    assert q(wh, "select stage, status from raw.pipeline_runs where run_id = 'weekly-train'") == [("train", "success")]
+    assert ml_main(["forecast", "--as-of", ISSUE.isoformat()]) == 0  # 14 days after the model's last day
+    out = capsys.readouterr().out
+    assert f"model {stored[0]} (reused (age 14 d" in out
+    assert sorted(p.name for p in (wh.parent / "models").iterdir()) == stored  # nothing trained
+
+
 def test_training_is_deterministic(wh: Path) -> None:
     grid = build_grid(io.read_features(Settings(), "tokyo"))
     a, b = train(grid, ISSUE, log=lambda m: None), train(grid, ISSUE, log=lambda m: None)
