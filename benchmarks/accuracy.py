@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.workspace import workspace
 from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,19 +149,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args()
     t_start = time.perf_counter()
-    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-accuracy-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "ENERGY_DATA_DIR": str(work),
-        "ENERGY_DUCKDB_PATH": str(db),
-        "DBT_LOG_PATH": str(work / "dbt_logs"),
-    }
-    if not (REPO / "profiles.yml").exists():
-        shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
-    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
-    common = ["--project-dir", str(REPO), "--profiles-dir", str(REPO), "--target-path", str(work / "target")]
+    ws = workspace(args.keep, "bench-accuracy-")
+    db, env, dbt, common = ws.db, ws.env, ws.dbt, ws.common
     py = sys.executable
     first, last = ISSUES[0].isoformat(), ISSUES[-1].isoformat()
     with SimulatorServer(args.data, "2025-01-01") as sim:

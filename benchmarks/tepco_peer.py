@@ -20,10 +20,7 @@ Models are tuned on nothing here: the backtests use the production path as it st
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.accuracy import land_noisy_vintages, run
+from benchmarks.workspace import workspace
 from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,19 +80,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2023)
     args = ap.parse_args()
     t_start = time.perf_counter()
-    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-peer-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "ENERGY_DATA_DIR": str(work),
-        "ENERGY_DUCKDB_PATH": str(db),
-        "DBT_LOG_PATH": str(work / "dbt_logs"),
-    }
-    if not (REPO / "profiles.yml").exists():
-        shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
-    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
-    common = ["--project-dir", str(REPO), "--profiles-dir", str(REPO), "--target-path", str(work / "target")]
+    ws = workspace(args.keep, "bench-peer-")
+    db, env, dbt, common = ws.db, ws.env, ws.dbt, ws.common
     py = sys.executable
     charts = Path(args.data) / "tepco" / "intraday_forecast" / "electricity-tokyo_component-chart_history.tar.gz"
     noisy = [NOISY_FROM + timedelta(days=k) for k in range((LAST_PEER_DAY - NOISY_FROM).days + 1)]

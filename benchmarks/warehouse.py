@@ -12,16 +12,15 @@ Prints wall times, row counts of the main marts and the coverage checks of the d
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.workspace import workspace
 from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,19 +40,8 @@ def main() -> None:
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--keep", default=None)
     args = ap.parse_args()
-    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-dbt-"))
-    db = work / "warehouse.duckdb"
-    target = work / "target"
-    env = {
-        **os.environ,
-        "ENERGY_DATA_DIR": str(work),
-        "ENERGY_DUCKDB_PATH": str(db),
-        "DBT_LOG_PATH": str(work / "dbt_logs"),
-    }
-    if not (REPO / "profiles.yml").exists():
-        shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
-    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
-    common = ["--project-dir", str(REPO), "--profiles-dir", str(REPO), "--target-path", str(target)]
+    ws = workspace(args.keep, "bench-dbt-")
+    db, target, env, dbt, common = ws.db, ws.target, ws.env, ws.dbt, ws.common
     py = sys.executable
     with SimulatorServer(args.data, "2025-01-01") as sim:
         env.update(sim.env())

@@ -1,0 +1,42 @@
+"""The work folder a benchmark builds its warehouse in, and the dbt command line pointed at it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    work: Path
+    db: Path
+    env: dict[str, str]  # the environment of the benchmark's commands (simulator URLs added later)
+    dbt: list[str]  # `dbt --no-use-colors`
+    common: list[str]  # --project-dir, --profiles-dir, --target-path
+
+    @property
+    def target(self) -> Path:
+        return self.work / "target"
+
+
+def workspace(keep: str | None, prefix: str) -> Workspace:
+    """`keep` (reused: a benchmark skips the steps already done there) or a fresh temporary folder."""
+    work = Path(keep or tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "ENERGY_DATA_DIR": str(work),
+        "ENERGY_DUCKDB_PATH": str(db),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+    }
+    if not (REPO / "profiles.yml").exists():
+        shutil.copy(REPO / "profiles.yml.example", REPO / "profiles.yml")
+    dbt = [str(REPO / ".venv" / "bin" / "dbt"), "--no-use-colors"]
+    common = ["--project-dir", str(REPO), "--profiles-dir", str(REPO), "--target-path", str(work / "target")]
+    return Workspace(work, db, env, dbt, common)
