@@ -190,7 +190,7 @@ def fetch_live(
         SOURCE,
         LIVE_FILE,
         content,
-        lambda data, notes: _live(data, notes),
+        _live,
         TepcoParseError,
     )
     if rep is None:
