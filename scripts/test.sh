@@ -9,7 +9,7 @@
 #      longest files first (tests/conftest.py), so the two workers finish together. It prints the
 #      15 slowest tests.
 #
-#   scripts/test.sh --fast                the fast tier (about a minute and a half): parsers, formats,
+#   scripts/test.sh --fast                the fast tier (about two minutes): parsers, formats,
 #                                         the loader, CLI arguments, architecture checks; no warehouse
 #                                         builds, no dbt, no daily job, no emulator
 #   scripts/test.sh -k tepco -x           extra arguments run one pytest with them instead

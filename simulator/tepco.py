@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.time import JST, LIVE_PUBLICATION_LAG, live_hours_known
-from ingest.tepco.chart import ChartArchive
+from ingest.tepco.chart import ChartArchive, load_archive
 from simulator import tepco_format as tf
 from simulator.faults import FaultSet
 
@@ -70,7 +70,7 @@ class TepcoFiles:
             found = sorted((self.root / "intraday_forecast").glob("*.tar.gz"))
             if not found:
                 return None
-            self._charts = ChartArchive(found[0])
+            self._charts = load_archive(found[0])
         return self._charts
 
     def live(self, moment: dt.datetime) -> bytes | None:

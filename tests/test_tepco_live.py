@@ -15,7 +15,7 @@ import pytest
 from core.exit_codes import USAGE
 from core.time import JST, live_hours_known
 from ingest.__main__ import main
-from ingest.tepco.chart import ChartArchive, ChartError, parse_chart
+from ingest.tepco.chart import ChartError, load_archive, parse_chart
 from ingest.tepco.parse import parse_daily_csv
 from simulator import SimulatorServer
 from tests.conftest import duckdb_path
@@ -68,7 +68,7 @@ def test_a_chart_reads_by_series_name_or_position_and_refuses_the_day_before() -
 
 
 def test_the_real_archive_gives_249_mornings(shared_data: Path) -> None:
-    archive = ChartArchive(shared_data / CHARTS)
+    archive = load_archive(shared_data / CHARTS)  # the simulator's test below reuses it
     mornings = archive.vintages_at(4)
     assert len(archive.captures) == 15811
     assert (len(mornings), mornings[0].date_jst, mornings[-1].date_jst) == (249, date(2022, 7, 26), date(2023, 3, 31))
