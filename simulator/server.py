@@ -357,7 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.sim
         kind, scope = classify(url.path)
         sim._count(kind, url.path)
-        as_of, moment, faults = sim.as_of, sim.as_of_at, sim.fault_set  # one consistent snapshot per request
+        moment, faults = sim.as_of_at, sim.fault_set  # one consistent snapshot per request
+        as_of = moment.date()
         if scope is None:
             self._html(404, "Not Found", body)
             return
