@@ -5,10 +5,12 @@ before the issue date, so the model learns shapes and temperature responses, not
 level. Prediction intervals are split-conformal: the 5 % and 95 % quantiles of the relative
 validation errors per horizon day (a 90 % interval that widens with the horizon).
 
-Retraining policy (documented in the README): a stored model is reused while it is younger than
-`retrain_days` (7 for daily runs) *and* was trained only on data before the issue date *and* was
-built from the same feature list and parameters; otherwise, or when its day-1 error over the last
-7 known days exceeds twice its validation day-1 error (drift), a new model is trained.
+Retraining policy (documented in the README): a stored model is reused while it is at most
+`retrain_days` old (daily runs: ENERGY_MODEL_MAX_AGE_DAYS, 14; backtests: 28) *and* was trained only
+on data before the issue date *and* was built from the same feature list and parameters; otherwise
+a new model is trained. When its day-1 error over the last 7 known days exceeds twice its validation
+day-1 error (drift), a backtest retrains; the daily forecast only reports it (the weekly
+`run_daily.sh --train` refits).
 """
 
 from __future__ import annotations
