@@ -20,7 +20,7 @@ setup() {
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   local pkgs=(bqemulator==1.4.0 numpy "duckdb==1.5.5" "duckdb-extension-spatial==1.5.5")
   if "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1; then
-    "$VENV/bin/python" -m uv pip install -q --python "$VENV/bin/python" "${pkgs[@]}"
+    "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "${pkgs[@]}"
   else
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${pkgs[@]}"
   fi
