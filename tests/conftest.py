@@ -6,7 +6,9 @@ so tests never share a DuckDB file or dlt state.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -128,20 +130,42 @@ def load_warehouse(upstream: Path, work: Path, as_of: str, start: str, noise_see
     return work / "data" / "warehouse.duckdb"
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder `build(folder)` fills once per test session, shared by the xdist workers.
+
+    The first worker to ask builds it under a lock in the session's base folder (the parent of
+    each worker's own); the others wait for it, then read or copy it. Users must not change it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    out = base / f"once_{name}"
+    with open(base / f"once_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / ".complete").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            build(out)
+            (out / ".complete").touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def ml_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse with eight months of generated history, one forecast vintage and a dbt build.
+    """A warehouse with eight months of generated history, one forecast vintage and a dbt build
+    (built once per session, shared by the workers: copy it before writing).
 
     Issue date for tests: 2024-02-20 (its weather vintage is in fct_forecast_weather_inputs).
     """
     from tests.dbt_helpers import dbt
 
-    upstream = tmp_path_factory.mktemp("ml_upstream")
-    generate(upstream, date(2023, 7, 1), date(2024, 2, 29), seed=11)
-    work = tmp_path_factory.mktemp("ml_wh")
-    db = load_warehouse(upstream, work, "2024-02-20", "2023-07-01", noise_seed=5)
-    dbt("build", "--exclude", "test_type:data", db=db, target_dir=work / "target")
-    return db
+    def build(work: Path) -> None:
+        upstream = work / "upstream"
+        generate(upstream, date(2023, 7, 1), date(2024, 2, 29), seed=11)
+        db = load_warehouse(upstream, work, "2024-02-20", "2023-07-01", noise_seed=5)
+        dbt("build", "--exclude", "test_type:data", db=db, target_dir=work / "target")
+
+    return built_once(tmp_path_factory, "ml_warehouse", build) / "data" / "warehouse.duckdb"
 
 
 # --- test tiers ------------------------------------------------------------------------------------
@@ -163,8 +187,9 @@ SLOW_MODULES = {
 }
 
 
-#: Files that start first, longest first (scripts/test.sh runs `--dist loadfile`: one file stays on one
-#: worker), so that no long file is left running alone at the end.
+#: Files that start first, longest first, so that no long file is left running alone at the end
+#: (scripts/test.sh runs `--dist loadfile --no-loadscope-reorder`: one file stays on one worker, and
+#: xdist keeps this order instead of sorting the files by their number of tests).
 FIRST = [
     "test_bigquery_loop",
     "test_faults_operation",

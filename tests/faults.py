@@ -131,32 +131,39 @@ def case_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.getbasetemp() / "fault_case" / "data"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(upstream folder, data folder after a backfill and one successful run on BASE_DAY)."""
-    upstream = tmp_path_factory.mktemp("fault_upstream")
-    generate(upstream, date(2023, 7, 1), date(2024, 3, 31), seed=3)
-    work = case_dir(tmp_path_factory)
-    shutil.rmtree(work, ignore_errors=True)
-    with SimulatorServer(upstream, BASE_DAY, noise_seed=1) as sim:
-        env = env_for(work, sim)
-        subprocess.run(
-            [sys.executable, "-m", "ingest", "backfill", "--start", "2023-07-01", "--end", "2024-03-09"],
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
-        rc, out = run_daily(env, "--as-of", BASE_DAY)
-        assert rc == 0, out[-4000:]
-    data = tmp_path_factory.mktemp("fault_base") / "data"
-    shutil.move(work, data)
-    return upstream, data
+    """(upstream folder, data folder after a backfill and one successful run on BASE_DAY).
+
+    Built once per session and shared by both fault files and both workers (`built_once`); every
+    case copies the data folder."""
+    from tests.conftest import built_once
+
+    def build(out: Path) -> None:
+        upstream = out / "upstream"
+        generate(upstream, date(2023, 7, 1), date(2024, 3, 31), seed=3)
+        work = case_dir(tmp_path_factory)
+        shutil.rmtree(work, ignore_errors=True)
+        with SimulatorServer(upstream, BASE_DAY, noise_seed=1) as sim:
+            env = env_for(work, sim)
+            subprocess.run(
+                [sys.executable, "-m", "ingest", "backfill", "--start", "2023-07-01", "--end", "2024-03-09"],
+                env=env,
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
+            rc, out_ = run_daily(env, "--as-of", BASE_DAY)
+            assert rc == 0, out_[-4000:]
+        shutil.move(work, out / "data")
+
+    shared = built_once(tmp_path_factory, "fault_base", build)
+    return shared / "upstream", shared / "data"
 
 
 @pytest.fixture()
 def case(base: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
-    """Factory: a fresh copy of the base state and a simulator for NEXT_DAY with the given faults."""
+    """Factory: a fresh copy of the base state and a simulator for NEXT_DAY (or `as_of`) with the given faults."""
     upstream, base_data = base
     sims: list[SimulatorServer] = []
     EXIT_CODES.clear()
@@ -164,10 +171,10 @@ def case(base: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, requ
     data = case_dir(tmp_path_factory)
     shutil.rmtree(data, ignore_errors=True)
 
-    def make(*faults: str) -> tuple[Path, SimulatorServer]:
+    def make(*faults: str, as_of: str = NEXT_DAY) -> tuple[Path, SimulatorServer]:
         if not data.exists():
             shutil.copytree(base_data, data, ignore=shutil.ignore_patterns("logs", "*.lock"))
-        sim = SimulatorServer(upstream, NEXT_DAY, noise_seed=1, faults=list(faults))
+        sim = SimulatorServer(upstream, as_of, noise_seed=1, faults=list(faults))
         sim.start()
         sims.append(sim)
         return data, sim

@@ -1,9 +1,12 @@
 """The whole loop on the BigQuery code path, against the local emulator (bqemulator).
 
-ingest (dlt → BigQuery) → dbt source freshness → dbt build (dbt-bigquery) → forecast (reads the
-feature view and writes raw.ml_forecasts through dlt) → accuracy marts, exactly as
-`run_daily.sh --target prod` runs it, but with target `bq_emu` (static token, local endpoint).
-Then the same on DuckDB, and the two warehouses must agree.
+backfill → one daily run: ingest (dlt → BigQuery) → dbt source freshness → dbt build (dbt-bigquery) →
+forecast (reads the feature view and writes raw.ml_forecasts through dlt) → accuracy marts, exactly as
+`run_daily.sh --target prod` runs it, but with target `bq_emu` (static token, local endpoint). Then a
+backtest issued the day before (`python -m ml backtest`, whose day 1 the warehouse already holds the
+actuals of) and `dbt build --selector accuracy`, so a forecast is scored on BigQuery without a second
+daily run (each costs about three minutes against the emulator). The same on DuckDB, side by side,
+and the two warehouses must agree.
 
 The emulator is more lenient than BigQuery about types (it accepts TIMESTAMP = DATETIME): the
 static checks in test_bigquery_compile.py cover that.
@@ -26,7 +29,7 @@ from simulator.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.bq_loop
-HISTORY_START, FIRST_ISSUE, SECOND_ISSUE = "2023-10-01", "2024-02-01", "2024-02-02"
+HISTORY_START, BACKTEST_ISSUE, DAILY_ISSUE = "2023-10-01", "2024-01-31", "2024-02-01"
 
 
 def bq_client():
@@ -66,14 +69,38 @@ def loop(target: str, work: Path, upstream: Path) -> dict[str, subprocess.Comple
         }
     )
     out = {}
-    with SimulatorServer(upstream, FIRST_ISSUE, noise_seed=1) as sim:
+    with SimulatorServer(upstream, DAILY_ISSUE, noise_seed=1) as sim:
         env.update(sim.env())
-        out["backfill"] = run(env, "-m", "ingest", "backfill", "--start", HISTORY_START, "--end", "2024-01-31")
-        for issue in (FIRST_ISSUE, SECOND_ISSUE):
-            sim.as_of = date.fromisoformat(issue)
-            out[issue] = run(
-                env, "-m", "pipeline", "daily", "--run-id", f"{target}-{issue}", "--as-of", issue, "--target", target
-            )
+        out["backfill"] = run(env, "-m", "ingest", "backfill", "--start", HISTORY_START, "--end", BACKTEST_ISSUE)
+        out["daily"] = run(
+            env,
+            "-m",
+            "pipeline",
+            "daily",
+            "--run-id",
+            f"{target}-{DAILY_ISSUE}",
+            "--as-of",
+            DAILY_ISSUE,
+            "--target",
+            target,
+        )
+    out["backtest"] = run(
+        env, "-m", "ml", "--target", target, "backtest", "--start", BACKTEST_ISSUE, "--end", BACKTEST_ISSUE
+    )
+    dbt_script = str(Path(sys.executable).with_name("dbt"))  # `python <venv>/bin/dbt …` is the dbt CLI
+    out["accuracy"] = run(
+        env,
+        dbt_script,
+        "build",
+        "--selector",
+        "accuracy",
+        "--target",
+        target,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+    )
     return out
 
 
@@ -97,22 +124,22 @@ def loops(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, subpr
 
 
 def test_every_stage_succeeds_on_bigquery(loops) -> None:
-    for issue in (FIRST_ISSUE, SECOND_ISSUE):
-        out = loops["bq_emu"][issue].stdout
-        for stage in ("ingest", "freshness", "build", "forecast", "accuracy", "report"):
-            assert f"stage {stage}: success" in out or f"stage {stage}: warning" in out, (stage, out[-3000:])
-        assert "stage build: success" in out and "stage forecast: success" in out, out[-3000:]
+    out = loops["bq_emu"]["daily"].stdout
+    for stage in ("ingest", "freshness", "build", "forecast", "accuracy", "report"):
+        assert f"stage {stage}: success" in out or f"stage {stage}: warning" in out, (stage, out[-3000:])
+    assert "stage build: success" in out and "stage forecast: success" in out, out[-3000:]
+    assert "Completed successfully" in loops["bq_emu"]["accuracy"].stdout
 
 
 def test_bigquery_holds_the_forecast_and_the_scored_accuracy(loops) -> None:
-    assert bq("select run_id, count(*) from raw.ml_forecasts group by 1 order by 1") == [
-        (f"daily-tokyo-{FIRST_ISSUE}", 384),
-        (f"daily-tokyo-{SECOND_ISSUE}", 384),
+    assert bq("select run_kind, run_id, count(*) from raw.ml_forecasts group by 1, 2 order by 1, 2") == [
+        ("backtest", f"backtest-oracle_observed-tokyo-{BACKTEST_ISSUE}", 384),
+        ("daily", f"daily-tokyo-{DAILY_ISSUE}", 384),
     ]
-    # the first forecast's day 1 (2024-02-01) was scored by the second run's build
+    # the backtest's day 1 (2024-01-31, whose actuals the daily run loaded) is scored on BigQuery
     day1 = bq(
         "select n_runs, n_hours, mape_pct from analytics_marts.rpt_forecast_accuracy_by_horizon "
-        "where model = 'xgboost' and run_window = 'all_runs' and horizon_day = 1"
+        "where model = 'xgboost' and run_kind = 'backtest' and run_window = 'all_runs' and horizon_day = 1"
     )
     assert len(day1) == 1 and day1[0][:2] == (1, 24) and 0 < day1[0][2] < 20
     stages = {r[0] for r in bq("select distinct stage from analytics_marts.rpt_pipeline_runs")}

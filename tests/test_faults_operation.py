@@ -11,54 +11,57 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from tests.faults import NEXT_DAY, REPO, base, case, env_for, no_duplicates, run_daily, snapshot
+from tests.faults import BASE_DAY, NEXT_DAY, REPO, base, case, env_for, no_duplicates, run_daily, snapshot
 from tests.sinks import WebhookSink
 
 __all__ = ["base", "case"]  # the fixtures, used by name
 
 
 def test_the_same_day_twice_changes_nothing(case) -> None:
-    data, sim = case()
-    env = env_for(data, sim)
-    rc, out = run_daily(env, "--as-of", NEXT_DAY)
-    assert rc == 0, out[-3000:]
+    # the base state is the first run of BASE_DAY: this is its second
+    data, sim = case(as_of=BASE_DAY)
     first = snapshot(data / "warehouse.duckdb")
-    rc, out = run_daily(env, "--as-of", NEXT_DAY)
+    rc, out = run_daily(env_for(data, sim), "--as-of", BASE_DAY)
     assert rc == 0, out[-3000:]
+    assert "stage forecast: success" in out, out[-3000:]
     assert snapshot(data / "warehouse.duckdb") == first
 
 
-@pytest.mark.parametrize("stage", ["ingest", "build", "forecast"])
-def test_kill_9_then_the_next_run_completes(case, stage: str) -> None:
+def test_runs_killed_at_each_stage_then_the_next_run_completes(case) -> None:
+    """kill -9 (the whole process group, as a crash or an OOM kill would) during ingest, then during
+    the build, then during the forecast: each run leaves what it wrote half done; the next complete
+    run must still land everything once."""
     data, sim = case()
     env = env_for(data, sim)
-    proc = subprocess.Popen(
-        ["bash", str(REPO / "run_daily.sh"), "--as-of", NEXT_DAY],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    marker = f"stage {stage}: "
-    deadline = time.time() + 300
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if marker in line and "exit" not in line:
-            time.sleep(1.5)
-            break
-        assert time.time() < deadline
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    gone_by = time.time() + 15  # the stage process outlives bash by a moment while the kernel tears it down
-    while time.time() < gone_by:  # (a zombie nobody reaps still counts, but has released the lock)
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
+    for stage in ("ingest", "build", "forecast"):
+        proc = subprocess.Popen(
+            ["bash", str(REPO / "run_daily.sh"), "--as-of", NEXT_DAY],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        marker = f"stage {stage}: "
+        deadline = time.time() + 300
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if marker in line and "exit" not in line:
+                time.sleep(1.5)
+                break
+            assert time.time() < deadline
+        else:
+            raise AssertionError(f"the run ended before stage {stage} started")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        gone_by = time.time() + 15  # the stage process outlives bash by a moment while the kernel tears it down
+        while time.time() < gone_by:  # (a zombie nobody reaps still counts, but has released the lock)
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
     rc, out = run_daily(env, "--as-of", NEXT_DAY)
     assert rc == 0, out[-3000:]
     no_duplicates(data / "warehouse.duckdb")
@@ -67,6 +70,11 @@ def test_kill_9_then_the_next_run_completes(case, stage: str) -> None:
             "select count(*) from raw.ml_forecasts where run_id = ?", [f"daily-tokyo-{NEXT_DAY}"]
         ).fetchone() == (384,)
         assert con.execute("select count(*) from raw.tepco_hourly where date_jst = '2024-03-10'").fetchone() == (24,)
+        # each killed run left its run-log records (the stage it was in never finished): none lost
+        (started,) = con.execute(
+            "select count(distinct run_id) from raw.pipeline_runs where stage = 'setup'"
+        ).fetchone()
+    assert started >= 5  # the base run, three killed runs, this one
 
 
 def test_two_overlapping_runs_one_is_refused(case) -> None:

@@ -87,9 +87,14 @@ def test_a_failed_first_run_is_recovered_by_the_bootstrap(upstream: Path, tmp_pa
             db, "select count(*) from raw.ml_forecasts where model = 'xgboost' and issued_at = '2024-03-10 19:00:00+00'"
         ) == [(384,)]
 
-        sim.reset_request_counts()
+        sim.reset_request_counts()  # the next run's bootstrap decision is the ingestion's: run only that
         third = subprocess.run(
-            ["bash", "run_daily.sh", "--as-of", AS_OF], cwd=REPO, capture_output=True, text=True, env=env, timeout=900
+            [sys.executable, "-m", "ingest", "daily", "--as-of", AS_OF],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
         )
         assert third.returncode == 0, (third.stdout + third.stderr)[-3000:]
         assert "bootstrap" not in third.stdout + third.stderr
