@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: sets up .venv (and .venv-bqemu for the BigQuery
-# emulator), starts the emulator, then runs side by side:
-#   - the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff, the BigQuery syntax gate);
-#   - pytest on three workers: Python, the dbt project on DuckDB, BigQuery compile + parse, fault
-#     injection, the dashboard (in headless chromium when installed), and the whole loop (ingest →
-#     dbt build → forecast → accuracy) on the BigQuery code path against the emulator, checked
-#     against the same loop on DuckDB. One file stays on one worker (module fixtures are built once),
-#     longest files first (tests/conftest.py; xdist would otherwise reorder the files by their number
-#     of tests), so the workers finish together. It prints the 15 slowest tests.
-#   Three workers and the linters on two cores: the tests wait on sockets, the emulator and killed
-#   runs often enough to leave about a third of the cores idle with two workers alone.
+# emulator), starts the emulator, then runs two steps:
+#   1. the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff, the BigQuery syntax gate);
+#   2. pytest on two workers: Python, the dbt project on DuckDB, BigQuery compile + parse, fault
+#      injection, the dashboard (in headless chromium when installed), and the whole loop (ingest →
+#      dbt build → forecast → accuracy) on the BigQuery code path against the emulator, checked
+#      against the same loop on DuckDB. One file stays on one worker (module fixtures are built once),
+#      longest files first (tests/conftest.py; xdist would otherwise reorder the files by their number
+#      of tests), so the two workers finish together. It prints the 15 slowest tests.
 #
 #   scripts/test.sh --fast                the fast tier (under two minutes): parsers, formats,
 #                                         the loader, CLI arguments, architecture checks; no warehouse
@@ -41,17 +39,8 @@ if [ $# -gt 0 ]; then
   exit
 fi
 start=$(date +%s)
-lint_log="$(mktemp "${TMPDIR:-/tmp}/lint.XXXXXX")"
-echo "== linters (scripts/lint.sh) started beside the tests; their output follows the tests'" >&2
-bash scripts/lint.sh >"$lint_log" 2>&1 &
-lint_pid=$!
-echo "== tests (DuckDB, BigQuery compile and loop, faults, dashboard), three workers" >&2
-tests_rc=0
-.venv/bin/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15 || tests_rc=$?
-lint_rc=0
-wait "$lint_pid" || lint_rc=$?
-echo "== linters: exit $lint_rc" >&2
-cat "$lint_log" >&2
-rm -f "$lint_log"
-echo "linters and tests: $(( $(date +%s) - start )) s (tests exit $tests_rc, linters exit $lint_rc)" >&2
-[ "$tests_rc" -eq 0 ] && [ "$lint_rc" -eq 0 ]
+echo "== step 1/2: linters" >&2
+bash scripts/lint.sh
+echo "== step 2/2: tests (DuckDB, BigQuery compile and loop, faults, dashboard), two workers" >&2
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+echo "linters and tests: $(( $(date +%s) - start )) s" >&2
