@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.workspace import workspace
+from core.time import ISSUE_HOUR_JST
 from simulator import SimulatorServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,6 +116,20 @@ def report(db: Path) -> None:
             print(
                 f"  {name:<10} MAPE {m[0]:.2f} %   skill vs seasonal naive {m[1]:.3f}   (seasonal naive {m[2]:.2f} %)"
             )
+        ahead = con.execute(
+            f"""
+            select avg(e.abs_pct_error), 1 - sum(e.abs_error_mw) / sum(n.abs_error_mw), count(*)
+            from {marts}.fct_forecast_errors e
+            join {marts}.fct_forecast_errors n on n.run_id = e.run_id and n.target_hour_start_at = e.target_hour_start_at
+             and n.model = 'seasonal_naive'
+            where e.model = 'xgboost' and e.run_kind = 'backtest' and e.weather_source = ? and e.horizon_day = 1
+              and e.target_hour_jst >= ?""",
+            [source, ISSUE_HOUR_JST],
+        ).fetchone()
+        print(
+            f"  day 1, hours still ahead at issue (04:00–23:00 JST): MAPE {ahead[0]:.2f} %   "
+            f"skill vs seasonal naive {ahead[1]:.3f}   ({ahead[2]} h)"
+        )
         t = con.execute(
             f"""
             select avg(e.abs_pct_error), avg(t.abs_pct_error) from {marts}.fct_forecast_errors e

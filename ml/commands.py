@@ -40,6 +40,7 @@ def daily_forecast(
         grid = build_grid(io.read_features(settings, area))
         t_read = time.perf_counter() - t0
     weather = io.read_forecast_weather(settings, area, issue)
+    today = io.read_demand_at_issue(settings, area, issue)  # the morning's live file, never final values
     res = forecast_issue(
         grid,
         issue,
@@ -51,13 +52,19 @@ def daily_forecast(
         force_retrain=retrain,
         log=log,
         drift_retrains=False,
+        today=today,
     )
     t_w = time.perf_counter()
     report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
     written = sum(report.rows_loaded.values())
     print(
         f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
-        f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
+        + (
+            f"nowcast: {len(today)} hour(s) of the live file, {res.nowcast_error:+.1%} against the model; "
+            if res.nowcast_error is not None
+            else "nowcast: no hour of the live file published by the issue time; "
+        )
+        + f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
         f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; {written} rows new or changed",
         flush=True,
     )
@@ -113,6 +120,8 @@ def backtest(
         weather = None if weather_mode == "oracle" else io.read_forecast_weather(settings, area, issue)
         if weather_mode == "auto" and weather is not None and weather.empty:
             weather = None
+        # the live file as it stood at the issue time where it was captured, else the same hours' final values
+        today = io.read_demand_at_issue(settings, area, issue) or None
         res = forecast_issue(
             grid,
             issue,
@@ -123,6 +132,7 @@ def backtest(
             retrain_days=retrain_days,
             run_label=label and f"{label}",
             log=log,
+            today=today,
         )
         report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
         written += sum(report.rows_loaded.values())

@@ -11,6 +11,13 @@ of D … D+15 we build features from:
 - weather at the target hour (observed history for training and "oracle" runs, the forecast
   vintage available at issue time otherwise) and its difference to the reference days.
 
+The first hours of D itself, those TEPCO has published by the issue time (`TODAY_KNOWN_HOURS`,
+0–2 at 04:00 JST), are not features: they correct the prediction afterwards (the nowcast,
+`ml.model.nowcast_factor`). The daily forecast reads them from TEPCO's live file as it stood at
+the issue time (provisional values, `DayGrid.with_today`); backtests read the final values of the
+same hours (the provisional ones were not kept before the live file became a source), and never an
+hour of D after them.
+
 Training uses many past issue dates (each with targets strictly before the forecast's own D), so
 the model learns how each profile ages with the horizon: one direct model for all 16 days.
 """
@@ -24,11 +31,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from core.time import JST_NAME
+from core.time import JST_NAME, issue_time, live_hours_known
 
 HOURS = 24
 HORIZON_DAYS = 16
 LEVEL_DAYS = 7
+#: Hours of the issue date published by the issue time (hours 0, 1, 2 at 04:00 JST): the nowcast's inputs.
+TODAY_KNOWN_HOURS = live_hours_known(issue_time(date(2000, 1, 3)))
 
 #: day classes for the "same kind of day" profile
 DAY_CLASS = {
@@ -104,6 +113,29 @@ class DayGrid:
             self.demand,
             weather,
             _roll24(weather["temperature_c"]),
+            self.calendar,
+            self.day_class,
+        )
+
+    def with_today(self, issue: date, values: dict[int, float]) -> DayGrid:
+        """A copy whose demand on the issue date is `values` (hour → MW) for the hours published by
+        the issue time, NaN for every other hour of that day and after it.
+
+        This is how the daily forecast sees its own morning: TEPCO's live file as it stood at the
+        issue time, never the day's final values (which a re-run on a later day would find)."""
+        i0 = self.index(issue)
+        demand = self.demand.copy()
+        demand[i0:, :] = np.nan
+        if 0 <= i0 < len(demand):
+            for hour, mw in values.items():
+                if 0 <= hour < TODAY_KNOWN_HOURS:
+                    demand[i0, hour] = mw
+        return DayGrid(
+            self.first_day,
+            self.days,
+            demand,
+            self.weather,
+            self.roll24_temperature,
             self.calendar,
             self.day_class,
         )

@@ -62,6 +62,24 @@ def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd
     return df
 
 
+def read_demand_at_issue(settings: Settings, area: str, issue_date: date) -> dict[int, float]:
+    """The issue date's hours TEPCO's live file showed at the issue time: JST hour → provisional MW
+    (empty when no vintage was captured by then, or on a warehouse built before the mart existed)."""
+    area = known_area(area)
+    try:
+        df = read_df(
+            marts_pipeline(settings),
+            "select hour_jst, provisional_demand_mw from {table} where area = %s and issue_date_jst = %s",
+            table=Marts.DEMAND_AT_ISSUE,
+            params=(area, issue_date),
+        )
+    except Exception as exc:
+        if "not exist" in str(exc) or "not found" in str(exc).lower():
+            return {}
+        raise
+    return {int(h): float(mw) for h, mw in zip(df["hour_jst"], df["provisional_demand_mw"], strict=True)}
+
+
 def write_forecasts(settings: Settings, frame: pd.DataFrame, created_at: datetime) -> LoadStats:
     """Merge forecasts into raw.ml_forecasts (key: run, area, model, target hour)."""
     df = frame.copy()

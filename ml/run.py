@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from core.time import JST_NAME, issue_time
-from ml.features import HORIZON_DAYS, DayGrid, build_features
-from ml.model import TrainedModel, load_usable, predict, recent_day1_mape, save, train
+from ml.features import HORIZON_DAYS, TODAY_KNOWN_HOURS, DayGrid, build_features
+from ml.model import TrainedModel, load_usable, nowcast_factor, predict, recent_day1_mape, save, train
 
 DRIFT_FACTOR = 2.0
 
@@ -30,6 +30,8 @@ class RunResult:
     reason: str
     rows: pd.DataFrame
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the model's relative error on the issue date's published first hours (None: none published)
+    nowcast_error: float | None = None
 
 
 def choose_model(
@@ -80,11 +82,15 @@ def forecast_issue(
     run_label: str | None = None,
     log=print,
     drift_retrains: bool = True,
+    today: dict[int, float] | None = None,
 ) -> RunResult:
     """Forecast issue date 00:00 … day 16 23:00 JST.
 
     `weather`: the forecast vintage available at the issue time (fct_forecast_weather_inputs), or
     None for "oracle" weather (observed values standing in for a forecast, labelled as such).
+    `today`: the issue date's hours TEPCO's live file showed at the issue time (fct_demand_at_issue),
+    or None to read the final values of the same hours from the grid (backtests before the live
+    file was captured).
     """
     t0 = time.perf_counter()
     if grid.index(issue) >= len(grid.days) - HORIZON_DAYS + 1:
@@ -99,8 +105,14 @@ def forecast_issue(
     else:
         weather_source = "forecast_vintage" if not weather.empty else "missing"
         issue_grid = grid.with_weather(issue, weather)
+    if today is not None:
+        issue_grid = issue_grid.with_today(issue, today)
     frame = build_features(issue_grid, [issue])
     preds = predict(model, frame)
+    # the nowcast: the model's own error on the hours of the issue date published by the issue time
+    known = issue_grid.demand[issue_grid.index(issue), :TODAY_KNOWN_HOURS]
+    factor, nowcast_error = nowcast_factor(preds["predicted_mw"].to_numpy(), known)
+    preds = preds.mul(factor, axis=0)
     hours = pd.date_range(pd.Timestamp(issue).tz_localize(JST_NAME), periods=HORIZON_DAYS * 24, freq="h")
     label = run_label or ("daily" if run_kind == "daily" else f"backtest-{weather_source}")
     run_id = f"{label}-{area}-{issue.isoformat()}"
@@ -134,4 +146,5 @@ def forecast_issue(
         reason,
         rows,
         {"model": t1 - t0, "predict": time.perf_counter() - t1},
+        nowcast_error,
     )

@@ -14,7 +14,7 @@ import pytest
 from core.settings import Settings
 from ml import io
 from ml.__main__ import main as ml_main
-from ml.features import CALENDAR_FLAGS, build_features, build_grid
+from ml.features import CALENDAR_FLAGS, TODAY_KNOWN_HOURS, build_features, build_grid
 from ml.model import predict, train
 from ml.run import forecast_issue
 from tests.dbt_helpers import dbt
@@ -86,32 +86,47 @@ def test_training_is_deterministic(wh: Path) -> None:
 
 
 def test_no_leakage_from_after_the_issue_time(wh: Path, tmp_path: Path) -> None:
-    """Scramble every demand and weather value dated on or after the issue date: same forecast."""
+    """Scramble every value a forecast issued at 04:00 JST could not have had: demand from the issue
+    date's hour TODAY_KNOWN_HOURS (3) on, and every weather observation from the issue date on
+    (the forecast uses the vintage): same forecast, training included. The nowcast's inputs (the
+    issue date's hours 0–2) are used: changing them changes the forecast; and the daily path reads
+    them from the live file (`today`), never from the grid's final values."""
     view = io.read_features(Settings(), "tokyo")
     weather = io.read_forecast_weather(Settings(), "tokyo", ISSUE)
     assert len(weather) == 384
-    after = pd.to_datetime(view["date_jst"]) >= pd.Timestamp(ISSUE)
-    assert after.sum() >= 16 * 24  # the view reaches past the issue date (calendar of the coming days)
+    dates = pd.to_datetime(view["date_jst"])
+    on_or_after = dates >= pd.Timestamp(ISSUE)
+    unknown = (dates > pd.Timestamp(ISSUE)) | ((dates == pd.Timestamp(ISSUE)) & (view["hour_jst"] >= TODAY_KNOWN_HOURS))
+    assert unknown.sum() >= 16 * 24  # the view reaches past the issue date (calendar of the coming days)
     rng = np.random.default_rng(0)
     scrambled = view.copy()
-    for col in ("demand_mw", "temperature_c", "relative_humidity_pct", "cooling_degree_c", "heating_degree_c"):
-        scrambled.loc[after, col] = rng.uniform(0, 50_000 if col == "demand_mw" else 40, after.sum())
-    runs = []
-    for i, frame in enumerate((view, scrambled)):
+    scrambled.loc[unknown, "demand_mw"] = rng.uniform(0, 50_000, unknown.sum())
+    for col in ("temperature_c", "relative_humidity_pct", "cooling_degree_c", "heating_degree_c"):
+        scrambled.loc[on_or_after, col] = rng.uniform(0, 40, on_or_after.sum())
+
+    def forecast(frame: pd.DataFrame, models: str, today: dict[int, float] | None = None) -> np.ndarray:
         res = forecast_issue(
-            build_grid(frame),
-            ISSUE,
-            "tokyo",
-            "backtest",
-            weather,
-            tmp_path / f"m{i}",
-            force_retrain=True,
-            log=lambda m: None,
+            build_grid(frame), ISSUE, "tokyo", "backtest", weather, tmp_path / models, log=lambda m: None, today=today
         )
-        runs.append(res.rows["predicted_mw"].to_numpy())
-    np.testing.assert_array_equal(runs[0], runs[1])
+        return res.rows["predicted_mw"].to_numpy()
+
+    base, other = forecast(view, "m0"), forecast(scrambled, "m1")  # each trains its own model
+    np.testing.assert_array_equal(base, other)
     # and the scrambling did reach the grid (the test would prove nothing otherwise)
     assert not np.array_equal(build_grid(view).demand, build_grid(scrambled).demand, equal_nan=True)
+
+    # the nowcast: this warehouse was loaded at 04:00 on the issue date, so its live file showed hours 0–2
+    live = io.read_demand_at_issue(Settings(), "tokyo", ISSUE)
+    assert sorted(live) == list(range(TODAY_KNOWN_HOURS))
+    np.testing.assert_array_equal(forecast(view, "m0", today={}), base)  # nothing published: no correction
+    early = (dates == pd.Timestamp(ISSUE)) & (view["hour_jst"] < TODAY_KNOWN_HOURS)
+    known = view.copy()
+    known.loc[early, "demand_mw"] = [live[int(h)] * 1.03 for h in view.loc[early, "hour_jst"]]
+    nowcast = forecast(known, "m0")  # a backtest: the grid's values of those hours (m0's model is reused)
+    assert not np.array_equal(nowcast[:24], base[:24])  # they move day 1
+    # the daily path: the live file's values replace the grid's own, whatever those are
+    daily = forecast(scrambled, "m0", today={h: mw * 1.03 for h, mw in live.items()})
+    np.testing.assert_array_equal(daily, nowcast)
 
 
 def test_weekend_and_holiday_features_identical_in_training_and_forecasting(wh: Path) -> None:
