@@ -42,20 +42,25 @@ def read_features(settings: Settings, area: str) -> pd.DataFrame:
     return df.sort_values("hour_start_at").reset_index(drop=True)
 
 
-def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
-    """The weather vintage available at the issue time of `issue_date` (empty if none)."""
-    area = known_area(area)
+def _issue_rows(settings: Settings, table: str, columns: str, area: str, issue_date: date) -> pd.DataFrame:
+    """`columns` of a mart's rows for one area and issue date; empty when the mart does not exist yet
+    (a warehouse built before it was added, or before its first dbt build)."""
     try:
-        df = read_df(
+        return read_df(
             marts_pipeline(settings),
-            "select * from {table} where area = %s and issue_date_jst = %s",
-            table=Marts.FORECAST_WEATHER_INPUTS,
-            params=(area, issue_date),
+            f"select {columns} from {{table}} where area = %s and issue_date_jst = %s",
+            table=table,
+            params=(known_area(area), issue_date),
         )
     except Exception as exc:
         if "not exist" in str(exc) or "not found" in str(exc).lower():
             return pd.DataFrame()
         raise
+
+
+def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
+    """The weather vintage available at the issue time of `issue_date` (empty if none)."""
+    df = _issue_rows(settings, Marts.FORECAST_WEATHER_INPUTS, "*", area, issue_date)
     if not df.empty:
         df["valid_at"] = _ts(df["valid_at"])
         df["vintage_issued_at"] = _ts(df["vintage_issued_at"])
@@ -64,19 +69,10 @@ def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd
 
 def read_demand_at_issue(settings: Settings, area: str, issue_date: date) -> dict[int, float]:
     """The issue date's hours TEPCO's live file showed at the issue time: JST hour → provisional MW
-    (empty when no vintage was captured by then, or on a warehouse built before the mart existed)."""
-    area = known_area(area)
-    try:
-        df = read_df(
-            marts_pipeline(settings),
-            "select hour_jst, provisional_demand_mw from {table} where area = %s and issue_date_jst = %s",
-            table=Marts.DEMAND_AT_ISSUE,
-            params=(area, issue_date),
-        )
-    except Exception as exc:
-        if "not exist" in str(exc) or "not found" in str(exc).lower():
-            return {}
-        raise
+    (empty when no vintage was captured by then)."""
+    df = _issue_rows(settings, Marts.DEMAND_AT_ISSUE, "hour_jst, provisional_demand_mw", area, issue_date)
+    if df.empty:
+        return {}
     return {int(h): float(mw) for h, mw in zip(df["hour_jst"], df["provisional_demand_mw"], strict=True)}
 
 
