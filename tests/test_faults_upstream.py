@@ -3,12 +3,37 @@ and copied values, revisions (helpers and the base state: tests/faults.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from tests.faults import NEXT_DAY, base, case, env_for, no_duplicates, run_daily, snapshot
 
 __all__ = ["base", "case"]  # the fixtures, used by name
+
+REVISED_RECENT, REVISED_OLD = "2024-03-05", "2024-03-01"  # inside / older than the daily run's 7-day lookback
+
+
+class Revision:
+    """A revised value (+100 万kW on the 12:00 actual of `day` in TEPCO's file) must reach the marts.
+
+    A revision touches one hour of an older day, which no other content fault touches, so each
+    revision case rides along with another fault's run (a daily run costs 40–50 s here): the one inside
+    the lookback with the copied day, the one older than it with the impossible hour."""
+
+    SQL = "select demand_mw from analytics_marts.fct_demand_hourly where date_jst = ? and hour_jst = 12"
+
+    def __init__(self, data: Path, day: str) -> None:
+        self.db, self.day = data / "warehouse.duckdb", day
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            (self.old,) = con.execute(self.SQL, [day]).fetchone()
+
+    def reached_the_marts(self) -> None:
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            (new,) = con.execute(self.SQL, [self.day]).fetchone()
+        assert new == self.old + 1000, (self.day, self.old, new)  # +100 万kW in the file = +1000 MW in the mart
+        no_duplicates(self.db)
 
 
 def test_upstream_500_is_retried_then_a_clear_partial_failure(case) -> None:
@@ -50,7 +75,9 @@ def test_what_cannot_be_read_is_set_aside_with_a_warning(case, fault: str, hours
 
 
 def test_an_impossible_hour_is_recorded_kept_out_of_features_and_the_forecast_runs(case) -> None:
-    data, sim = case("spike_hour")
+    # and a revision older than the 7-day lookback, in the same run (see `Revision`)
+    data, sim = case("spike_hour", f"revised_value:{REVISED_OLD}")
+    revision = Revision(data, REVISED_OLD)
     rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY)
     assert rc == 0, out[-3000:]
     assert "stage forecast: success" in out and "WARN build: tests warned:" in out, out[-3000:]
@@ -71,10 +98,13 @@ def test_an_impossible_hour_is_recorded_kept_out_of_features_and_the_forecast_ru
             "select count(*) from raw.ml_forecasts where issued_at = '2024-03-10 19:00:00+00' and model = 'xgboost'"
         ).fetchone()
     assert dq == (1.0, "error") and fact == (True, False) and feature == (None,) and forecasts == (384,)
+    revision.reached_the_marts()
 
 
 def test_a_copied_day_is_reported(case) -> None:
-    data, sim = case("copied_day")
+    # and a revision inside the 7-day lookback, in the same run (see `Revision`)
+    data, sim = case("copied_day", f"revised_value:{REVISED_RECENT}")
+    revision = Revision(data, REVISED_RECENT)
     rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
     assert rc == 0, out[-3000:]
     assert "WARN build: tests warned:" in out and "data_quality_checks_pass" in out
@@ -84,18 +114,4 @@ def test_a_copied_day_is_reported(case) -> None:
             "where check_date = '2024-03-11' and check_name = 'copied_days_30d'"
         ).fetchone()
     assert dq == (1.0, "error")
-
-
-@pytest.mark.parametrize("day", ["2024-03-05", "2024-03-01"])  # inside / older than the 7-day lookback
-def test_revised_value_reaches_the_marts(case, day: str) -> None:
-    data, sim = case(f"revised_value:{day}")
-    db = data / "warehouse.duckdb"
-    sql = f"select demand_mw from analytics_marts.fct_demand_hourly where date_jst = '{day}' and hour_jst = 12"
-    with duckdb.connect(str(db), read_only=True) as con:
-        (old,) = con.execute(sql).fetchone()
-    rc, out = run_daily(env_for(data, sim), "--as-of", NEXT_DAY, "--skip-forecast")
-    assert rc == 0, out[-3000:]
-    with duckdb.connect(str(db), read_only=True) as con:
-        (new,) = con.execute(sql).fetchone()
-    assert new == old + 1000  # +100 万kW in the file = +1000 MW in the mart
-    no_duplicates(db)
+    revision.reached_the_marts()
