@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: sets up .venv (and .venv-bqemu for the BigQuery
 # emulator), starts the emulator, then runs two steps:
-#   1. the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff, the BigQuery syntax gate);
-#   2. pytest on two workers: Python, the dbt project on DuckDB, BigQuery compile + parse, fault
+#   1. the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff);
+#   2. pytest on two workers: Python, the dbt project on DuckDB, BigQuery compile + parse (sqlglot and sqlfluff), fault
 #      injection, the dashboard (in headless chromium when installed), and the whole loop (ingest →
 #      dbt build → forecast → accuracy) on the BigQuery code path against the emulator, checked
 #      against the same loop on DuckDB. One file stays on one worker (module fixtures are built once),

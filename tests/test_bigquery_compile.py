@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,23 @@ def test_every_model_compiles_and_parses_as_bigquery(compiled: Path) -> None:
         sqlglot.parse(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
         for pattern in DUCKDB_ONLY:
             assert not re.search(pattern, sql, flags=re.IGNORECASE), f"{path.name}: DuckDB-only {pattern!r}"
+
+
+def test_the_bigquery_sql_parses_with_sqlfluff(compiled: Path) -> None:
+    """The BigQuery syntax gate: sqlfluff's BigQuery parser on the compiled SQL (parse errors only,
+    e.g. a reserved word used as a name, which the emulator accepts). Its style is what the DuckDB
+    lint (scripts/lint_sql.sh) checks: the compiled SQL keeps the macros' whitespace."""
+    sqlfluff = Path(sys.executable).with_name("sqlfluff")
+    if not sqlfluff.exists():
+        pytest.skip("sqlfluff is not installed (the `lint` extra: scripts/bootstrap.sh lint)")
+    proc = subprocess.run(
+        [str(sqlfluff), "lint", str(compiled), "--templater", "raw", "--dialect", "bigquery"]
+        + ["--ignore-local-config", "--exclude-rules", "all", "--processes", "0"],
+        capture_output=True,
+        text=True,
+        cwd=compiled,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]  # every finding is a parse error
 
 
 # -- TIMESTAMP versus DATETIME ------------------------------------------------------------------
