@@ -196,9 +196,9 @@ FIRST = [
     "test_faults_upstream",
     "test_first_run",
     "test_ml",
-    "test_dashboard",
-    "test_hardening",
     "test_dbt_warehouse",
+    "test_hardening",
+    "test_dashboard",  # after test_ml: both need ml_warehouse, and one would wait for the other to build it
 ]
 
 
