@@ -88,6 +88,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("OPEN_METEO_FORECAST_URL", "https://api.open-meteo.com/v1/forecast", "Open-Meteo's forecast API"),
     Setting(
+        "OPEN_METEO_PREVIOUS_RUNS_URL",
+        "https://previous-runs-api.open-meteo.com/v1/forecast",
+        "Open-Meteo's Previous Runs API: archived forecasts 1–7 days ahead (`backfill --forecast-vintages`)",
+    ),
+    Setting(
+        "OPEN_METEO_PREVIOUS_RUNS_MODEL",
+        "jma_gsm",
+        "the one model asked of the Previous Runs API: JMA's GSM, archived from 2018 and reaching all 7 lead days",
+    ),
+    Setting(
         "JMA_DIR",
         "",
         "a folder of JMA station files `temperature-YYYY.csv` (history before Open-Meteo); unset = skipped",
@@ -360,6 +370,8 @@ class Settings:
     tepco_base_url: str = field(default_factory=lambda: get("TEPCO_BASE_URL").rstrip("/"))
     open_meteo_archive_url: str = field(default_factory=lambda: get("OPEN_METEO_ARCHIVE_URL"))
     open_meteo_forecast_url: str = field(default_factory=lambda: get("OPEN_METEO_FORECAST_URL"))
+    open_meteo_previous_runs_url: str = field(default_factory=lambda: get("OPEN_METEO_PREVIOUS_RUNS_URL"))
+    open_meteo_previous_runs_model: str = field(default_factory=lambda: get("OPEN_METEO_PREVIOUS_RUNS_MODEL"))
     area: str = field(default_factory=area)
     target: str = field(default_factory=target)
     data_dir: Path = field(default_factory=data_dir)

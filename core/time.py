@@ -23,6 +23,20 @@ ISSUE_HOUR_JST = 4
 #: 5.05 min, and 99 % of the hours not yet shown were less than 5.5 min past their end. So at 04:00
 #: JST the hours 0–2 of the day are known, hour 3 is not.
 LIVE_PUBLICATION_LAG = timedelta(minutes=6)
+#: Open-Meteo's Previous Runs API: `<variable>_previous_dayN` at valid hour h is the forecast as it
+#: stood 24·N h before h. We take it as known from h − 24·N h + this delay, not from h − 24·N h: a
+#: model run reaches Open-Meteo some hours after its initial time (JMA's GSM about 4 h), and the API
+#: does not say which run a value came from. An assumption on the safe side, stated once here (the
+#: simulator serves the value as of then; backtests use it no earlier).
+PREVIOUS_RUNS_PUBLICATION_DELAY = timedelta(hours=6)
+#: The leads the Previous Runs API keeps: `_previous_day1` … `_previous_day7`.
+PREVIOUS_RUNS_LEAD_DAYS = tuple(range(1, 8))
+
+
+def previous_run_known_at(valid_at: datetime | pd.Series, lead_day: int | pd.Series) -> datetime | pd.Series:
+    """When the Previous Runs value of lead `lead_day` for the hour `valid_at` can first be known
+    (the ingestion stores it as `known_at`, so SQL never restates the delay)."""
+    return valid_at - pd.to_timedelta(lead_day, unit="D") + PREVIOUS_RUNS_PUBLICATION_DELAY
 
 
 def utc_now() -> datetime:

@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         "ENERGY_ARCHIVE_URL) instead of upstream",
     )
     backfill.add_argument(
+        "--forecast-vintages",
+        action="store_true",
+        help="only the archived weather forecasts of Open-Meteo's Previous Runs API for those days "
+        "(every point, lead days 1–7, model OPEN_METEO_PREVIOUS_RUNS_MODEL), paced to the free tier's "
+        "limits; TEPCO and observed weather are not fetched",
+    )
+    backfill.add_argument(
         "--archive-date",
         type=parse_date,
         default=None,
@@ -154,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 weather=not args.no_weather,
                 from_archive=args.from_archive,
                 archive_date=args.archive_date,
+                forecast_vintages=args.forecast_vintages,
             )
     except LiveDateError as exc:
         print(f"error: {exc}", file=sys.stderr)

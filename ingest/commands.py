@@ -27,7 +27,8 @@ from ingest.calendar import FIRST_YEAR as HOLIDAYS_FROM
 from ingest.calendar import jp_holidays
 from ingest.http import Fetcher
 from ingest.jma import jma
-from ingest.open_meteo import PAST_DAYS, open_meteo, year_chunks
+from ingest.open_meteo import PAST_DAYS, load_points, open_meteo, year_chunks
+from ingest.open_meteo.previous_runs import Plan, Window, quarter_chunks
 from ingest.quarantine import recorded_events
 from ingest.report import RunReport, progress
 from ingest.tepco import TepcoBatch, tepco, tepco_hourly, tepco_live_hourly
@@ -158,9 +159,12 @@ def run_backfill(
     archive_date: date | None = None,
     client: object | None = None,
     run_id: str | None = None,
+    forecast_vintages: bool = False,
 ) -> RunReport:
     """History for [start, end]. With `from_archive` every file comes from the raw-file archive (the
-    newest copy fetched on or before `archive_date`), not from upstream: a replay.
+    newest copy fetched on or before `archive_date`), not from upstream: a replay. With
+    `forecast_vintages`, only the archived weather forecasts of the Previous Runs API
+    (`run_forecast_vintages`).
 
     TEPCO history comes from both the yearly `juyo-YYYY.csv` files and the monthly zips: the yearly
     files stopped growing (2025-07-22), and staging prefers the monthly files where both exist, so
@@ -173,6 +177,11 @@ def run_backfill(
     if from_archive:
         client = raw_archive.ArchiveClient(raw_archive.store_from_env(settings), archive_date)
     fetcher, archive = fetcher_for(settings, report, client)
+    if forecast_vintages:
+        report.command += " --forecast-vintages"
+        run_forecast_vintages(settings, fetcher, start, end, report)
+        report.notes.append(raw_archive.finish(archive))
+        return report
     if not from_archive and client is None:  # a bootstrap's years share the day's client, already probed
         preflight(fetcher, settings)
     loaded_at = utc_now()
@@ -196,6 +205,32 @@ def run_backfill(
     load(make_pipeline(settings), sources, report)
     report.notes.append(raw_archive.finish(archive))
     return report
+
+
+def run_forecast_vintages(settings: Settings, fetcher: Fetcher, start: date, end: date, report: RunReport) -> None:
+    """The Previous Runs archive for the JST days [start, end], one load per point: an interrupted
+    backfill keeps the points it finished, and a re-run stores nothing twice."""
+    points = load_points()
+    window = Window(start, end)
+    plan = Plan(quarter_chunks(start, end), len(points))
+    progress(f"forecast vintages {start} … {end} ({settings.open_meteo_previous_runs_model}): {plan.describe()}")
+    began = time.monotonic()
+    for i, point in enumerate(points, 1):
+        loaded_at = utc_now()
+        load(
+            make_pipeline(settings),
+            [open_meteo(fetcher, settings, report, loaded_at, None, None, [point], window)],
+            report,
+        )
+        progress(
+            f"  previous runs: {i}/{len(points)} points, {window.budget.total_calls:,.0f} calls, "
+            f"{time.monotonic() - began:.0f} s"
+        )
+    load(make_pipeline(settings), [recorded_events(settings, report, utc_now())], report)
+    report.notes.append(
+        f"forecast vintages: {plan.requests} requests, {window.budget.total_calls:,.1f} calls counted against the "
+        f"free tier, {window.budget.waited_s:.0f} s waited for its limits"
+    )
 
 
 # --- the first run's bootstrap ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,14 @@ DECIMALS: dict[str, int] = {
     "wind_direction_10m": 0,
     "shortwave_radiation": 1,
 }
+
+
+_LEAD_SUFFIX = re.compile(r"_previous_day\d+$")
+
+
+def decimals_of(var: str) -> int | None:
+    """Decimals of a variable, also as the Previous Runs API names it (`temperature_2m_previous_day3`)."""
+    return DECIMALS.get(var, DECIMALS.get(_LEAD_SUFFIX.sub("", var)))
 
 
 def format_number(value: float | int | None, decimals: int | None) -> str:
@@ -57,7 +66,7 @@ def dumps(payload: dict[str, Any]) -> str:
     for key, value in payload.items():
         if key == "hourly" and isinstance(value, dict):
             cols = [
-                f'"{var}":' + (_plain(vals) if var == "time" else _array(vals, DECIMALS.get(var)))
+                f'"{var}":' + (_plain(vals) if var == "time" else _array(vals, decimals_of(var)))
                 for var, vals in value.items()
             ]
             parts.append(f'"hourly":{{{",".join(cols)}}}')

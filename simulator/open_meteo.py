@@ -327,3 +327,111 @@ def forecast(
             if var != "time":
                 column[max(0, len(column) - tail.count) :] = [None] * min(tail.count, len(column))
     return payload
+
+
+# --- Previous Runs API ---------------------------------------------------------------------
+
+#: Models the simulated Previous Runs API answers for (one per request), and the last lead day each
+#: reaches: JMA's MSM runs about 4 days ahead, so its `_previous_day4` … `_day7` are null upstream too.
+PREVIOUS_RUNS_MODELS = {"jma_gsm": 7, "jma_seamless": 7, "jma_msm": 3}
+_LEAD_VARIABLE = re.compile(r"^(?P<base>[a-z0-9_]+?)(?:_previous_day(?P<lead>\d+))?$")
+
+
+def _lead_variable(name: str) -> tuple[str, int]:
+    """`temperature_2m_previous_day3` → (`temperature_2m`, 3); a plain name is lead 0 (the latest run)."""
+    m = _LEAD_VARIABLE.match(name)
+    lead = int(m["lead"]) if m and m["lead"] else 0
+    if m is None or lead > 7:
+        raise OpenMeteoError(f"Cannot initialize WeatherVariable from invalid String value {name}")
+    return m["base"], lead
+
+
+def previous_runs(
+    store: OpenMeteoStore,
+    params: Mapping[str, Sequence[str]],
+    moment: dt.datetime,
+    noise_seed: int | None,
+    noise_rho: float,
+) -> dict[str, Any]:
+    """``previous-runs-api …/v1/forecast``: each ``<variable>_previous_dayN`` for the requested days.
+
+    Synthetic here: the value of lead N for hour h is the stored (observed) value plus the seeded
+    forecast noise of the simulated daily vintage that stood at h − 24·N h + the publication delay
+    (the newest one issued at 04:00 JST at or before then), so it equals what `forecast` served
+    that morning for h. Null where that moment is after the simulated now (not yet published),
+    where the model does not reach lead N, and for variables the stored archive lacks (the real
+    API returns null for variables it does not archive). Against the real API the values are real.
+    """
+    from core.time import ISSUE_HOUR_JST, previous_run_known_at
+
+    for name in ("past_days", "forecast_days", "past_hours", "forecast_hours"):
+        if name in params:
+            raise OpenMeteoError(f"Parameter '{name}' is not supported by simulator (previous runs): use start_date")
+    model = _param(params, "models")
+    if model not in PREVIOUS_RUNS_MODELS:
+        raise OpenMeteoError(
+            f"Parameter 'models' must be one of {', '.join(sorted(PREVIOUS_RUNS_MODELS))} in the simulator, got {model!r}"
+        )
+    reach = PREVIOUS_RUNS_MODELS[model]
+    series, variables = _common(store, params, "previous_runs")
+    start, end = _date(params, "start_date"), _date(params, "end_date")
+    if end < start:
+        raise OpenMeteoError("End-date must be larger or equals than start date")
+    hours = _hours(start, end)
+    stamps = [f"{h:%Y-%m-%dT%H:%M}" for h in hours]
+    positions = [series.index.get(s) for s in stamps]
+    now = moment.astimezone(dt.timezone(dt.timedelta(hours=9))).replace(tzinfo=None)  # JST wall clock
+    issue = dt.timedelta(hours=ISSUE_HOUR_JST)
+    noises: dict[dt.date, np.ndarray] = {}
+
+    def vintage_noise(vintage: dt.date) -> np.ndarray:
+        if vintage not in noises:
+            noises[vintage] = forecast_noise(noise_seed or 0, series.name, vintage, noise_rho)
+        return noises[vintage]
+
+    hourly: dict[str, list[Any]] = {"time": stamps}
+    units: dict[str, str] = {"time": "iso8601"}
+    for var in variables:
+        base, lead = _lead_variable(var)
+        stored = series.values.get(base)
+        units[var] = series.units.get(base, EXPECTED_UNIT_GUESS.get(base, ""))
+        column: list[Any] = [None] * len(hours)
+        if stored is not None and lead <= reach:
+            epoch = dt.datetime(2000, 1, 1)
+            age = epoch - previous_run_known_at(epoch, lead)  # how long before its hour a value is known
+            for i, (hour, pos) in enumerate(zip(hours, positions)):
+                if pos is None or stored[pos] is None:
+                    continue
+                known = hour - age
+                if known > now:
+                    continue
+                value = stored[pos]
+                if noise_seed is not None and base in NOISY_VARIABLES:
+                    vintage = (known - issue).date()  # the newest 04:00 JST vintage at or before `known`
+                    offset = int((hour - dt.datetime.combine(vintage, dt.time())) / dt.timedelta(hours=1))
+                    value = round(value + float(vintage_noise(vintage)[offset]), 1)
+                column[i] = value
+        hourly[var] = column
+    return {
+        "latitude": series.meta.get("latitude"),
+        "longitude": series.meta.get("longitude"),
+        "generationtime_ms": 0.5,
+        "utc_offset_seconds": 32400,
+        "timezone": TIMEZONE,
+        "timezone_abbreviation": series.meta.get("timezone_abbreviation", "GMT+9"),
+        "elevation": series.meta.get("elevation"),
+        "hourly_units": units,
+        "hourly": hourly,
+    }
+
+
+#: Units of the variables the stored archive lacks (their columns come back null, with a unit).
+EXPECTED_UNIT_GUESS = {
+    "apparent_temperature": "°C",
+    "dew_point_2m": "°C",
+    "cloud_cover": "%",
+    "shortwave_radiation": "W/m²",
+    "direct_radiation": "W/m²",
+    "wind_speed_10m": "km/h",
+    "snowfall": "cm",
+}

@@ -36,6 +36,7 @@ from simulator.tepco import TepcoFiles
 TEPCO_PREFIX = "/tepco/forecast/html/images"
 ARCHIVE_PATH = "/open-meteo/archive/v1/archive"
 FORECAST_PATH = "/open-meteo/forecast/v1/forecast"
+PREVIOUS_RUNS_PATH = "/open-meteo/previous-runs/v1/forecast"
 REQUEST_KINDS = (
     "tepco_power_usage",
     "tepco_juyo",
@@ -43,6 +44,7 @@ REQUEST_KINDS = (
     "tepco_other",
     "open_meteo_archive",
     "open_meteo_forecast",
+    "open_meteo_previous_runs",
     "open_meteo_other",
     "jma",
     "other",
@@ -84,6 +86,8 @@ def classify(path: str) -> tuple[str, str | None]:
         return "open_meteo_archive", "open_meteo"
     if path == FORECAST_PATH:
         return "open_meteo_forecast", "open_meteo"
+    if path == PREVIOUS_RUNS_PATH:
+        return "open_meteo_previous_runs", "open_meteo"
     if path.startswith("/open-meteo/"):
         return "open_meteo_other", "open_meteo"
     if _JMA_RE.match(path):
@@ -244,6 +248,7 @@ class SimulatorServer:
             "TEPCO_BASE_URL": base + TEPCO_PREFIX,
             "OPEN_METEO_ARCHIVE_URL": base + ARCHIVE_PATH,
             "OPEN_METEO_FORECAST_URL": base + FORECAST_PATH,
+            "OPEN_METEO_PREVIOUS_RUNS_URL": base + PREVIOUS_RUNS_PATH,
             "JMA_BASE_URL": base + JMA_PREFIX,
             "ENERGY_SIMULATOR_URL": base,
         }
@@ -395,7 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif scope == "jma":
                 self._jma(url.path, as_of, body)
             else:
-                self._open_meteo(kind, url.query, as_of, faults, body)
+                self._open_meteo(kind, url.query, moment, faults, body)
         except Exception:  # noqa: BLE001 - a simulator bug must show up as a 500 plus a traceback, not a hang
             traceback.print_exc(file=sys.stderr)
             self._html(500, "Simulator Error", body)
@@ -436,14 +441,17 @@ class _Handler(BaseHTTPRequestHandler):
             kept.append(line)
         self._send(200, b"".join(kept), "text/csv", body)
 
-    def _open_meteo(self, kind: str, query: str, as_of: dt.date, faults: FaultSet, body: bool) -> None:
+    def _open_meteo(self, kind: str, query: str, moment: dt.datetime, faults: FaultSet, body: bool) -> None:
         sim = self.sim
         params = parse_qs(query, keep_blank_values=True)
+        as_of = moment.date()
         try:
             if kind == "open_meteo_archive":
                 doc = om.archive(sim.open_meteo, params, as_of, sim.archive_delay_days)
             elif kind == "open_meteo_forecast":
                 doc = om.forecast(sim.open_meteo, params, as_of, sim.noise_seed, sim.noise_rho, faults)
+            elif kind == "open_meteo_previous_runs":
+                doc = om.previous_runs(sim.open_meteo, params, moment, sim.noise_seed, sim.noise_rho)
             else:
                 self._om_error(404, "Not Found", body)
                 return

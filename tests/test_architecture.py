@@ -124,7 +124,7 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
     }
     assert {k: (type(v), sorted(v.resources)) for k, v in made.items()} == {
         "tepco": (DltSource, ["tepco_daily_summary", "tepco_five_minute", "tepco_hourly", "tepco_live_hourly"]),
-        "open_meteo": (DltSource, ["open_meteo_forecast", "open_meteo_observed"]),
+        "open_meteo": (DltSource, ["open_meteo_forecast", "open_meteo_observed", "open_meteo_previous_runs"]),
         "jma": (DltSource, ["jma_hourly_temperature"]),
     }
     resources = raw_resources()
@@ -137,6 +137,7 @@ def test_each_source_is_a_dlt_source_and_each_raw_table_is_stated_once() -> None
             "tepco_live_hourly",
             "open_meteo_observed",
             "open_meteo_forecast",
+            "open_meteo_previous_runs",
             "jp_holidays",
             "jma_hourly_temperature",
             "quarantine_events",

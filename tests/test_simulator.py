@@ -596,12 +596,13 @@ def test_cli_prints_env_lines_and_stops_on_sigterm(gen_dir: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(5)]
+        lines = [proc.stdout.readline().strip() for _ in range(6)]
         env = dict(line.removeprefix("export ").split("=", 1) for line in lines)
         assert list(env) == [
             "TEPCO_BASE_URL",
             "OPEN_METEO_ARCHIVE_URL",
             "OPEN_METEO_FORECAST_URL",
+            "OPEN_METEO_PREVIOUS_RUNS_URL",
             "JMA_BASE_URL",
             "ENERGY_SIMULATOR_URL",
         ]
@@ -650,3 +651,76 @@ def test_real_formats_match_generator_writers() -> None:
         assert tf.render_member(first, blks) == raw
     juyo = (data / "tepco/juyo/juyo-2024.csv").read_bytes()
     assert b"\r" not in juyo and juyo.split(b"\n")[2].decode("cp932") == tf.JUYO_HEADER
+
+
+# --- Previous Runs API ----------------------------------------------------------------------
+
+
+def previous_runs_params(first: str, last: str, variables: list[str], model: str = "jma_gsm") -> dict[str, Any]:
+    return om_params(first, last, hourly=",".join(variables), models=model)
+
+
+def test_previous_runs_equal_the_daily_vintage_that_stood_then(sim: SimulatorServer) -> None:
+    """Lead N of hour h is what the simulated 04:00 JST vintage standing at h − 24·N h + the publication
+    delay served for h: the synthetic archive and the simulated daily vintages never disagree."""
+    from core.time import JST, previous_run_known_at
+
+    sim.noise_seed = 11
+    leads = list(range(1, 8))
+    doc = fetch(
+        sim.env()["OPEN_METEO_PREVIOUS_RUNS_URL"],
+        previous_runs_params("2024-06-10", "2024-06-11", [f"temperature_2m_previous_day{n}" for n in leads]),
+    ).json()
+    times = [dt.datetime.fromisoformat(t) for t in doc["hourly"]["time"]]
+    assert len(times) == 48 and doc["hourly_units"]["temperature_2m_previous_day3"] == "°C"
+    vintages: dict[dt.date, dict] = {}
+    same_day = 0
+    for n in leads:
+        for hour, value in zip(times, doc["hourly"][f"temperature_2m_previous_day{n}"]):
+            known = previous_run_known_at(hour.replace(tzinfo=JST), n).astimezone(JST)
+            vintage = (known - dt.timedelta(hours=4)).date()  # the newest 04:00 JST vintage by then
+            same_day += vintage == hour.date()
+            if vintage not in vintages:
+                sim.as_of = vintage
+                vintages[vintage] = fetch(sim.env()["OPEN_METEO_FORECAST_URL"], om_params(forecast_days=16)).json()
+                sim.as_of = AS_OF
+            served = vintages[vintage]["hourly"]
+            assert value == served["temperature_2m"][served["time"].index(f"{hour:%Y-%m-%dT%H:%M}")], (hour, n)
+    assert same_day == 4  # lead 1 of 22:00 and 23:00 JST: that day's own 04:00 vintage (known at 04:00, 05:00)
+
+
+def test_previous_runs_are_null_until_published_and_beyond_the_models_reach(
+    sim: SimulatorServer, gen_dir: Path
+) -> None:
+    url = sim.env()["OPEN_METEO_PREVIOUS_RUNS_URL"]
+    sim.as_of = "2024-06-12T04:00"
+    h = fetch(url, previous_runs_params("2024-06-11", "2024-06-13", ["temperature_2m_previous_day1"])).json()["hourly"]
+    # lead 1 of hour h is known from h − 18 h: at 04:00 JST on 06-12, through 22:00 that day
+    known = [v is not None for v in h["temperature_2m_previous_day1"]]
+    assert known == [True] * 24 + [True] * 23 + [False] + [False] * 24
+    sim.as_of = AS_OF
+    msm = previous_runs_params(
+        "2024-06-10", "2024-06-10", ["temperature_2m_previous_day3", "temperature_2m_previous_day4"], "jma_msm"
+    )
+    h = fetch(url, msm).json()["hourly"]
+    assert None not in h["temperature_2m_previous_day3"] and set(h["temperature_2m_previous_day4"]) == {None}
+    # a variable the stored archive lacks comes back all null, with its unit (as upstream for what it does not keep)
+    doc = fetch(url, previous_runs_params("2024-06-10", "2024-06-10", ["cloud_cover_previous_day2"])).json()
+    assert (
+        set(doc["hourly"]["cloud_cover_previous_day2"]) == {None}
+        and doc["hourly_units"]["cloud_cover_previous_day2"] == "%"
+    )
+    stored = stored_hours(gen_dir, "tokyo", "2024-06-10T00:00", "2024-06-10T23:00")
+    doc = fetch(url, previous_runs_params("2024-06-10", "2024-06-10", ["relative_humidity_2m_previous_day5"])).json()
+    assert doc["hourly"]["relative_humidity_2m_previous_day5"] == stored["relative_humidity_2m"]  # no noise on humidity
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"models": "ecmwf_ifs025"}, {"models": None}, {"past_days": 3}, {"hourly": "temperature_2m_previous_day8"}],
+)
+def test_previous_runs_refuse_what_the_simulator_does_not_emulate(sim: SimulatorServer, change: dict[str, Any]) -> None:
+    params = previous_runs_params("2024-06-10", "2024-06-10", ["temperature_2m_previous_day1"])
+    params.update(change)
+    resp = fetch(sim.env()["OPEN_METEO_PREVIOUS_RUNS_URL"], {k: v for k, v in params.items() if v is not None})
+    assert resp.status == 400 and resp.json()["error"] is True

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,8 @@ from core.load import columns
 from core.settings import Settings
 from core.time import JST_NAME
 from ingest.http import Fetcher, Request
+from ingest.open_meteo.previous_runs import VARIABLES as PREVIOUS_RUNS_VARIABLES
+from ingest.open_meteo.previous_runs import Window, fetch_point, requested_variables
 from ingest.quarantine import read_or_set_aside
 from ingest.report import RunReport, progress
 from ingest.tolerant import FormatNotes, RowIssue
@@ -94,6 +97,8 @@ EXPECTED_UNITS = {
     "wind_speed_10m": "km/h",
     "weather_code": "wmo code",
 }
+#: The Previous Runs API names a variable forecast N days before its hour `<variable>_previous_dayN`.
+_LEAD_SUFFIX = re.compile(r"_previous_day\d+$")
 CONVERSIONS: dict[tuple[str, str], Callable[[pd.Series], pd.Series]] = {
     ("°F", "°C"): lambda x: (x - 32) * 5 / 9,
     ("inch", "mm"): lambda x: x * 25.4,
@@ -123,14 +128,22 @@ def _utc_offset(doc: dict, notes: FormatNotes) -> int:
     raise OpenMeteoResponseError("response says neither utc_offset_seconds nor a timezone: its hours cannot be placed")
 
 
-def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Open-Meteo columnar JSON → one row per hour; variables not returned are null.
+def parse_hourly(
+    payload: bytes,
+    point: Point,
+    notes: FormatNotes | None = None,
+    variables: Sequence[str] = WEATHER_VARIABLES,
+    model: str | None = None,
+) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Open-Meteo columnar JSON → one row per hour; `variables` not returned are null.
 
     Checked against what the response says it is: its UTC offset (never assumed), its units
     (converted to the ones stored, or refused), one value per time, no time twice. A time that
     appears twice with different values is set aside (an issue, numbered by its position in
     `hourly.time`); twice with the same values is one hour. Raises `OpenMeteoResponseError` for an
-    answer that cannot be read at all; the caller sets that point aside, not the run.
+    answer that cannot be read at all; the caller sets that point aside, not the run. With `model`, a
+    variable may also come named `<variable>_<model>` (as Open-Meteo names them when asked for
+    several models).
     """
     notes = notes if notes is not None else FormatNotes()
     try:
@@ -167,8 +180,12 @@ def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None)
     units = doc.get("hourly_units") if isinstance(doc.get("hourly_units"), dict) else {}
     if not units:
         notes.note("response without hourly_units (units assumed)")
-    for var in WEATHER_VARIABLES:
-        values = hourly.get(var)
+    for var in variables:
+        values, unit = hourly.get(var), units.get(var)
+        if values is None and model:
+            values, unit = hourly.get(f"{var}_{model}"), units.get(f"{var}_{model}")
+            if values is not None:
+                notes.note("variables named with their model's suffix")
         if values is None:
             df[var] = None
             continue
@@ -177,7 +194,7 @@ def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None)
         if len(values) != len(times):
             raise OpenMeteoResponseError(f"hourly.{var} has {len(values)} values for {len(times)} times")
         series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
-        unit, want = units.get(var), EXPECTED_UNITS.get(var)
+        want = EXPECTED_UNITS.get(_LEAD_SUFFIX.sub("", var))
         if unit and want and unit != want:
             convert = CONVERSIONS.get((unit, want))
             if convert is None:
@@ -194,7 +211,7 @@ def parse_hourly(payload: bytes, point: Point, notes: FormatNotes | None = None)
     issues: list[RowIssue] = []
     dup = df["valid_at"].duplicated(keep=False)
     if dup.any():
-        values = df[WEATHER_VARIABLES]
+        values = df[list(variables)]
         for _stamp, group in df[dup].groupby("valid_at"):
             if len(values.loc[group.index].drop_duplicates()) == 1:
                 notes.note("a time listed twice with the same values")
@@ -364,6 +381,28 @@ def open_meteo_forecast(forecast: pd.DataFrame, loaded_at: datetime) -> Iterator
     yield _frame(forecast, loaded_at)
 
 
+@dlt.resource(
+    name="open_meteo_previous_runs",
+    primary_key=("point_id", "model", "lead_day", "valid_at"),
+    write_disposition="merge",
+    columns=columns(
+        "valid_at",
+        **_POINT_COLUMNS,
+        model="text",
+        lead_day="bigint",
+        valid_at="timestamp",
+        known_at="timestamp",
+        **{v: "double" for v in PREVIOUS_RUNS_VARIABLES},
+        source_file="text",
+        loaded_at="timestamp",
+    ),
+)
+def open_meteo_previous_runs(vintages: pd.DataFrame, loaded_at: datetime) -> Iterator[pd.DataFrame]:
+    """The Previous Runs API: each hour as one model forecast it 1–7 days before (`lead_day`), nulls
+    included; when a value could first be known is `core.time.previous_run_known_at`."""
+    yield _frame(vintages, loaded_at)
+
+
 @dlt.source(name="open_meteo", max_table_nesting=0)
 def open_meteo(
     fetcher: Fetcher,
@@ -373,9 +412,11 @@ def open_meteo(
     observed: tuple[date, date] | None,
     issued_at: datetime | None,
     points: list[Point] | None,
+    previous_runs: Window | None = None,
 ) -> tuple[DltResource, ...]:
-    """Observed weather for the JST days `observed` (first, last) and the forecast vintage issued at
-    `issued_at`, for every point; either may be None (nothing fetched, the table still exists)."""
+    """Observed weather for the JST days `observed` (first, last), the forecast vintage issued at
+    `issued_at`, and the archived forecasts of the Previous Runs API for the days of `previous_runs`,
+    for every point; any may be None (nothing fetched, the table still exists)."""
     points = points if points is not None else load_points()
     frame = pd.DataFrame()
     if observed is not None:
@@ -384,4 +425,39 @@ def open_meteo(
     if issued_at is not None:
         progress(f"open-meteo forecast issued {issued_at:%Y-%m-%d %H:%M} UTC")
         vintage = fetch_forecast(fetcher, settings, points, issued_at, report)
-    return open_meteo_observed(frame, loaded_at), open_meteo_forecast(vintage, loaded_at)
+    archived = pd.DataFrame()
+    if previous_runs is not None:
+        archived = fetch_previous_runs(fetcher, settings, points, previous_runs, report)
+    return (
+        open_meteo_observed(frame, loaded_at),
+        open_meteo_forecast(vintage, loaded_at),
+        open_meteo_previous_runs(archived, loaded_at),
+    )
+
+
+def fetch_previous_runs(
+    fetcher: Fetcher, settings: Settings, points: list[Point], window: Window, report: RunReport
+) -> pd.DataFrame:
+    """Every lead 1–7 of the Previous Runs API for the points over the window's days; an answer that
+    cannot be read costs that point's quarter only (set aside, reported)."""
+    model = settings.open_meteo_previous_runs_model
+    names = requested_variables()
+    frames = []
+    for point in points:
+
+        def parse(req: Request, body: bytes | None, point: Point = point) -> pd.DataFrame | None:
+            if body is None:
+                return None
+            return read_or_set_aside(
+                settings,
+                report,
+                SOURCE,
+                req.name,
+                body,
+                lambda data, notes: parse_hourly(data, point, notes, variables=names, model=model),
+                OpenMeteoResponseError,
+                count_as_error=True,
+            )
+
+        frames.append(fetch_point(fetcher, settings, point, window.start, window.end, report, window.budget, parse))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
