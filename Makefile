@@ -26,7 +26,7 @@ demo:  ## offline demo: synthetic upstream + simulator + the daily job
 bench-warehouse:  ## dbt build wall time on the full history (full and incremental)
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.warehouse
 
-bench-accuracy:  ## 52 weekly 2024 backtests (oracle and noisy weather) on ../shared/data; prints the accuracy table
+bench-accuracy:  ## 52 weekly 2024 backtests (oracle, noisy and archived-forecast weather) on ../shared/data; prints the accuracy table
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.accuracy
 
 bench-operation:  ## 30 consecutive simulated days of run_daily.sh on ../shared/data; prints wall times and checks
@@ -41,6 +41,9 @@ bench-first-run:  ## a new user's first run from an empty warehouse (bootstrap â
 bench-ingest:  ## backfill 2016-04..2024-12 from ../shared/data through the simulator; prints figures
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.ingest
 
+bench-vintages:  ## the Previous Runs backfill 2023-2024 through the simulator, twice: wall time, calls, rows per lead, checksums
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.vintages
+
 dashboard:  ## write data/dashboard/index.html from the marts (self-contained, opens offline)
 	bash scripts/bootstrap.sh && .venv/bin/python -m dashboard
 
@@ -50,4 +53,4 @@ doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test test-fast lint demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-first-run bench-scale bench-warehouse clean
+.PHONY: help setup daily test test-fast lint demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-vintages bench-first-run bench-scale bench-warehouse clean

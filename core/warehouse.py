@@ -28,6 +28,7 @@ class Marts:
 
     FEATURES_HOURLY = "fct_features_hourly"
     FORECAST_WEATHER_INPUTS = "fct_forecast_weather_inputs"
+    WEATHER_PREVIOUS_RUNS = "fct_weather_previous_runs"
     DEMAND_AT_ISSUE = "fct_demand_at_issue"
     DEMAND_HOURLY = "fct_demand_hourly"
     FORECASTS = "fct_forecasts"

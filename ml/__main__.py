@@ -1,7 +1,7 @@
 """`python -m ml forecast|backtest|report`: 16-day hourly demand forecasts, and the local dashboard.
 
     python -m ml forecast [--as-of YYYY-MM-DD] [--retrain]
-    python -m ml backtest --start D1 --end D2 [--every N] [--weather auto|vintage|oracle]
+    python -m ml backtest --start D1 --end D2 [--every N] [--weather auto|vintage|oracle|previous_runs]
     python -m ml report [--out PATH]      (the static HTML dashboard, see dashboard/)
 
 Exit status: `core/exit_codes.py` (`ML`), printed by `--help`.
@@ -50,10 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--every", type=int, default=1, help="days between issue dates")
     b.add_argument(
         "--weather",
-        choices=["auto", "vintage", "oracle"],
+        choices=["auto", "vintage", "oracle", "previous_runs"],
         default="auto",
         help="auto: the vintage available at issue time if the warehouse has one, else observed "
-        "weather labelled oracle_observed",
+        "weather labelled oracle_observed; previous_runs: archived forecasts (ingest backfill "
+        "--forecast-vintages) known by the issue time, the hours beyond their 7-day reach from the "
+        "daily vintage if stored, else a climatological normal (ml/weather.py)",
     )
     b.add_argument("--retrain-days", type=int, default=28, help="refit when the model is older than this")
     b.add_argument("--label", default=None, help="run id prefix (default backtest-<weather source>)")

@@ -106,6 +106,7 @@ def backtest(
     from ml import io
     from ml.features import build_grid
     from ml.run import forecast_issue
+    from ml.weather import previous_runs_weather
 
     models_dir = settings.data_dir / "models"
     t0 = time.perf_counter()
@@ -116,10 +117,21 @@ def backtest(
         issues.append(d)
         d += timedelta(days=every)
     written = 0
+    runs = io.read_previous_runs(settings, area) if weather_mode == "previous_runs" else None
+    if runs is not None and runs.empty:
+        raise RuntimeError(
+            "--weather previous_runs: fct_weather_previous_runs is empty for this area and model: run "
+            "`python -m ingest backfill --start … --end … --forecast-vintages` and `dbt build` first"
+        )
     for n, issue in enumerate(issues, 1):
         weather = None if weather_mode == "oracle" else io.read_forecast_weather(settings, area, issue)
         if weather_mode == "auto" and weather is not None and weather.empty:
             weather = None
+        weather_label = None
+        if runs is not None:
+            built = previous_runs_weather(runs, issue, grid, weather)
+            weather, weather_label = built.frame, built.label
+            log(f"  {issue}: weather hours by source {built.hours}")
         # the live file as it stood at the issue time where it was captured, else the same hours' final values
         today = io.read_demand_at_issue(settings, area, issue) or None
         res = forecast_issue(
@@ -133,6 +145,7 @@ def backtest(
             run_label=label and f"{label}",
             log=log,
             today=today,
+            weather_label=weather_label,
         )
         report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
         written += sum(report.rows_loaded.values())

@@ -67,6 +67,27 @@ def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd
     return df
 
 
+def read_previous_runs(settings: Settings, area: str) -> pd.DataFrame:
+    """The area's archived weather forecasts (fct_weather_previous_runs) of the configured model, every
+    lead and hour with `known_at`; empty when `ingest backfill --forecast-vintages` never ran."""
+    area = known_area(area)
+    try:
+        df = read_df(
+            marts_pipeline(settings),
+            "select * from {table} where area = %s and model = %s",
+            table=Marts.WEATHER_PREVIOUS_RUNS,
+            params=(area, settings.open_meteo_previous_runs_model),
+        )
+    except Exception as exc:
+        if "not exist" in str(exc) or "not found" in str(exc).lower():
+            return pd.DataFrame()
+        raise
+    if not df.empty:
+        df["valid_at"] = _ts(df["valid_at"])
+        df["known_at"] = _ts(df["known_at"])
+    return df
+
+
 def read_demand_at_issue(settings: Settings, area: str, issue_date: date) -> dict[int, float]:
     """The issue date's hours TEPCO's live file showed at the issue time: JST hour → provisional MW
     (empty when no vintage was captured by then)."""

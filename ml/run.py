@@ -83,11 +83,14 @@ def forecast_issue(
     log=print,
     drift_retrains: bool = True,
     today: dict[int, float] | None = None,
+    weather_label: str | None = None,
 ) -> RunResult:
     """Forecast issue date 00:00 … day 16 23:00 JST.
 
     `weather`: the forecast vintage available at the issue time (fct_forecast_weather_inputs), or
     None for "oracle" weather (observed values standing in for a forecast, labelled as such).
+    `weather_label`: the weather source to record for a `weather` that is not the daily vintage
+    (`previous_runs`, ml/weather.py).
     `today`: the issue date's hours TEPCO's live file showed at the issue time (fct_demand_at_issue),
     or None to read the final values of the same hours from the grid (backtests before the live
     file was captured).
@@ -103,7 +106,7 @@ def forecast_issue(
     if weather is None:
         weather_source, issue_grid = "oracle_observed", grid
     else:
-        weather_source = "forecast_vintage" if not weather.empty else "missing"
+        weather_source = weather_label or ("forecast_vintage" if not weather.empty else "missing")
         issue_grid = grid.with_weather(issue, weather)
     if today is not None:
         issue_grid = issue_grid.with_today(issue, today)

@@ -12,14 +12,17 @@ import pandas as pd
 import pytest
 
 from core.settings import Settings
+from ingest.__main__ import main as ingest_main
 from ml import io
 from ml.__main__ import main as ml_main
 from ml.features import CALENDAR_FLAGS, TODAY_KNOWN_HOURS, build_features, build_grid
 from ml.model import predict, train
 from ml.run import forecast_issue
+from simulator import SimulatorServer
 from tests.dbt_helpers import dbt
 
 ISSUE = date(2024, 2, 20)
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture()
@@ -147,18 +150,41 @@ def test_weekend_and_holiday_features_identical_in_training_and_forecasting(wh: 
     assert mon["is_substitute_holiday"] == 1 and mon["is_day_off"] == 1
 
 
-def test_backtest_reaches_the_accuracy_marts(wh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_backtest_reaches_the_accuracy_marts(
+    wh: Path, ml_warehouse: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle weather on three issue dates, and archived forecasts (`--weather previous_runs`) on one:
+    its vintages backfilled through the simulator for two points, the hours beyond the archive's
+    reach from the climatological normal (this issue date has no daily vintage of its own)."""
     assert (
         ml_main(["backtest", "--start", "2024-02-01", "--end", "2024-02-05", "--every", "2", "--weather", "oracle"])
         == 0
     )
     assert "backtest: 3 issue dates" in capsys.readouterr().out
     assert q(wh, "select distinct run_kind, weather_source from raw.ml_forecasts") == [("backtest", "oracle_observed")]
+    seed = (REPO / "seeds" / "weather_points.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "points.csv").write_text("\n".join(seed[:3]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("ENERGY_WEATHER_POINTS_FILE", str(tmp_path / "points.csv"))
+    monkeypatch.setenv("ENERGY_BOOTSTRAP", "0")
+    with SimulatorServer(ml_warehouse.parents[1] / "upstream", "2024-02-29", noise_seed=5) as sim:
+        for key, value in sim.env().items():
+            monkeypatch.setenv(key, value)
+        argv = ["backfill", "--start", "2024-01-29", "--end", "2024-02-21", "--forecast-vintages"]
+        assert ingest_main(argv) == 0
+    dbt("build", "--select", "stg_open_meteo__previous_runs+", db=wh, target_dir=wh.parent / "t")
+    assert ml_main(["backtest", "--start", "2024-02-05", "--end", "2024-02-05", "--weather", "previous_runs"]) == 0
+    assert "weather hours by source {'previous_runs': 167, 'climatology': 217}" in capsys.readouterr().err
     dbt("build", "--select", "stg_ml__forecasts+", "--exclude", "test_type:data", db=wh, target_dir=wh.parent / "t")
+    sources = q(
+        wh,
+        "select distinct weather_source from analytics_marts.rpt_forecast_accuracy_by_horizon "
+        "where model = 'xgboost' order by 1",
+    )
+    assert sources == [("oracle_observed",), ("previous_runs_climatology",)]
     rows = q(
         wh,
         """select model, count(*), min(horizon_day), max(horizon_day) from analytics_marts.rpt_forecast_accuracy_by_horizon
-                    where run_window = 'all_runs' group by 1 order by 1""",
+                    where run_window = 'all_runs' and weather_source = 'oracle_observed' group by 1 order by 1""",
     )
     models = {r[0]: r[1:] for r in rows}
     assert set(models) == {"xgboost", "seasonal_naive", "tepco"}

@@ -459,5 +459,7 @@ def fetch_previous_runs(
                 count_as_error=True,
             )
 
-        frames.append(fetch_point(fetcher, settings, point, window.start, window.end, report, window.budget, parse))
+        frames.append(
+            fetch_point(fetcher, settings, point, SOURCE, window.start, window.end, report, window.budget, parse)
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

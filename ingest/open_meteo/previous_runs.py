@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol
 
 import pandas as pd
 
@@ -38,6 +39,14 @@ VARIABLES = [
 ]
 #: The free tier's limits (https://open-meteo.com/en/terms): calls per minute, hour and day.
 FREE_TIER_LIMITS = ((timedelta(minutes=1), 600.0), (timedelta(hours=1), 5000.0), (timedelta(days=1), 10000.0))
+
+
+class Located(Protocol):
+    """A weather point as the request needs it (ingest.open_meteo.Point)."""
+
+    point_id: str
+    latitude: float
+    longitude: float
 
 
 def lead_variable(variable: str, lead_day: int) -> str:
@@ -162,7 +171,8 @@ class Plan:
 def fetch_point(
     fetcher: Fetcher,
     settings: Settings,
-    point: object,
+    point: Located,
+    source: str,
     start: date,
     end: date,
     report: RunReport,
@@ -176,12 +186,12 @@ def fetch_point(
     for lo, hi in quarter_chunks(start, end):
         req = Request(
             url=settings.open_meteo_previous_runs_url,
-            source="open_meteo",
-            name=f"previous runs {point.point_id} {lo.isoformat()}",  # type: ignore[attr-defined]
+            source=source,
+            name=f"previous runs {point.point_id} {lo.isoformat()}",
             expect="json",
             params={
-                "latitude": point.latitude,  # type: ignore[attr-defined]
-                "longitude": point.longitude,  # type: ignore[attr-defined]
+                "latitude": point.latitude,
+                "longitude": point.longitude,
                 "hourly": ",".join(names),
                 "models": model,
                 "start_date": lo.isoformat(),
@@ -194,7 +204,7 @@ def fetch_point(
         if wide is None:
             continue
         long = to_long(wide, model)
-        long["source_file"] = f"previous_runs:{model}:{point.point_id}:{lo.isoformat()}:{hi.isoformat()}"  # type: ignore[attr-defined]
+        long["source_file"] = f"previous_runs:{model}:{point.point_id}:{lo.isoformat()}:{hi.isoformat()}"
         report.add_nulls("open_meteo_previous_runs temperature_2m", int(long["temperature_2m"].isna().sum()))
         frames.append(long)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
