@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -230,9 +231,15 @@ def _float(value: object, default: float | None) -> float | None:
 
 
 def _parse_point(
-    req: Request, body: bytes | None, point: Point, settings: Settings, report: RunReport
+    req: Request,
+    body: bytes | None,
+    point: Point,
+    settings: Settings,
+    report: RunReport,
+    variables: Sequence[str] = WEATHER_VARIABLES,
+    model: str | None = None,
 ) -> pd.DataFrame | None:
-    """One point's answer, parsed; an unreadable one costs that point only (quarantined, reported)."""
+    """One point's answer, parsed; an unreadable one costs that answer only (quarantined, reported)."""
     if body is None:
         return None
     return read_or_set_aside(
@@ -241,7 +248,7 @@ def _parse_point(
         SOURCE,
         req.name,
         body,
-        lambda data, notes: parse_hourly(data, point, notes),
+        lambda data, notes: parse_hourly(data, point, notes, variables=variables, model=model),
         OpenMeteoResponseError,
         count_as_error=True,
     )
@@ -440,25 +447,10 @@ def fetch_previous_runs(
 ) -> pd.DataFrame:
     """Every lead 1–7 of the Previous Runs API for the points over the window's days; an answer that
     cannot be read costs that point's quarter only (set aside, reported)."""
-    model = settings.open_meteo_previous_runs_model
-    names = requested_variables()
+    names, model = requested_variables(), settings.open_meteo_previous_runs_model
     frames = []
     for point in points:
-
-        def parse(req: Request, body: bytes | None, point: Point = point) -> pd.DataFrame | None:
-            if body is None:
-                return None
-            return read_or_set_aside(
-                settings,
-                report,
-                SOURCE,
-                req.name,
-                body,
-                lambda data, notes: parse_hourly(data, point, notes, variables=names, model=model),
-                OpenMeteoResponseError,
-                count_as_error=True,
-            )
-
+        parse = partial(_parse_point, point=point, settings=settings, report=report, variables=names, model=model)
         frames.append(
             fetch_point(fetcher, settings, point, SOURCE, window.start, window.end, report, window.budget, parse)
         )

@@ -205,6 +205,7 @@ def fetch_point(
             continue
         long = to_long(wide, model)
         long["source_file"] = f"previous_runs:{model}:{point.point_id}:{lo.isoformat()}:{hi.isoformat()}"
-        report.add_nulls("open_meteo_previous_runs temperature_2m", int(long["temperature_2m"].isna().sum()))
+        for v in VARIABLES:
+            report.add_nulls(f"open_meteo_previous_runs {v}", int(long[v].isna().sum()))
         frames.append(long)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

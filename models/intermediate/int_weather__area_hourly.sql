@@ -1,4 +1,4 @@
--- Service-area weather with the drivers that matter for load (macros/weather_drivers.sql), for
+-- Service-area weather with the drivers that matter for load (macros/weather.sql), for
 -- observed weather and every forecast vintage. Observed hours without Open-Meteo data are filled
 -- from JMA after calibration (int_weather__jma_backfill; `temperature_source` says which).
 with

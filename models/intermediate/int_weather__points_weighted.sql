@@ -1,6 +1,6 @@
 -- Area-weighted weather per area, kind (observed | forecast), vintage and hour: the mean over the
--- area's points with the weights of the `weather_points` seed (population per prefecture). A point
--- with a missing value drops out of that hour's mean (weights renormalised over the others).
+-- area's points with the weights of the `weather_points` seed (population per prefecture;
+-- macros/weather.sql: a point with a missing value drops out of that hour's mean).
 with
 
 weather as (
@@ -20,13 +20,7 @@ weighted as (
         {% for col in ['temperature_c', 'relative_humidity_pct', 'dew_point_c', 'apparent_temperature_c',
                        'precipitation_mm', 'snowfall_cm', 'cloud_cover_pct', 'shortwave_radiation_wm2',
                        'direct_radiation_wm2', 'wind_speed_kmh'] %}
-        -- rounded: a float sum's last bits depend on the order threads add it in, and the
-        -- marts must be identical when rebuilt from the same data
-        round(
-            sum(points.weight * weather.{{ col }})
-            / nullif(sum(case when weather.{{ col }} is not null then points.weight end), 0),
-            4
-        ) as {{ col }},
+        {{ area_weighted_mean('weather.' ~ col, 'points.weight') }} as {{ col }},
         {% endfor %}
         count(weather.temperature_c) as n_points_with_temperature,
         min(weather.lead_hours) as lead_hours,

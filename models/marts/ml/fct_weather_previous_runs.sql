@@ -5,9 +5,8 @@
     )
 }}
 -- Archived weather forecasts (Open-Meteo's Previous Runs API) per area, model, lead day and hour:
--- the area-weighted mean over the area's points (weights of the `weather_points` seed, a missing
--- point dropping out of that hour's mean as in int_weather__points_weighted), with the derived
--- load drivers (macros/weather_drivers.sql). `known_at` is when a backtest may first use a row;
+-- the area-weighted mean over the area's points and the derived load drivers, as for the other
+-- weather (macros/weather.sql). `known_at` is when a backtest may first use a row;
 -- `python -m ml backtest --weather previous_runs` picks, for each target hour, the smallest lead
 -- known by the issue time. Empty until `ingest backfill --forecast-vintages` has run.
 with
@@ -29,11 +28,7 @@ weighted as (
         max(previous_runs.known_at) as known_at,
         {% for col in ['temperature_c', 'relative_humidity_pct', 'apparent_temperature_c',
                        'precipitation_mm', 'cloud_cover_pct', 'shortwave_radiation_wm2'] %}
-        round(
-            sum(points.weight * previous_runs.{{ col }})
-            / nullif(sum(case when previous_runs.{{ col }} is not null then points.weight end), 0),
-            4
-        ) as {{ col }},
+        {{ area_weighted_mean('previous_runs.' ~ col, 'points.weight') }} as {{ col }},
         {% endfor %}
         count(previous_runs.temperature_c) as n_points_with_temperature
     from previous_runs

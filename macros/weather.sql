@@ -23,3 +23,13 @@
     greatest(14 - {{ t }}, 0) as heating_degree_c,
     0.81 * {{ t }} + 0.01 * {{ rh }} * (0.99 * {{ t }} - 14.3) + 46.3 as discomfort_index
 {%- endmacro %}
+
+{#-
+    The area mean of a point variable, weighted by the points' weights (the `weather_points` seed):
+    a point with a missing value drops out of that hour's mean (weights renormalised over the
+    others). Rounded: a float sum's last bits depend on the order threads add it in, and the marts
+    must be identical when rebuilt from the same data.
+-#}
+{% macro area_weighted_mean(value, weight) -%}
+    round(sum({{ weight }} * {{ value }}) / nullif(sum(case when {{ value }} is not null then {{ weight }} end), 0), 4)
+{%- endmacro %}
