@@ -53,6 +53,7 @@ def daily_forecast(
         log=log,
         drift_retrains=False,
         today=today,
+        archive=lambda: io.read_previous_runs(settings, area),
     )
     t_w = time.perf_counter()
     report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
@@ -85,7 +86,7 @@ def train_model(settings: Settings, area: str, issue: date, log: Callable[[str],
 
     t0 = time.perf_counter()
     grid = build_grid(io.read_features(settings, area))
-    model = train(grid, issue, log=log)
+    model = train(grid, issue, log=log, archive=io.read_previous_runs(settings, area))
     save(model, settings.data_dir / "models")
     return model.version, time.perf_counter() - t0
 
@@ -117,7 +118,8 @@ def backtest(
         issues.append(d)
         d += timedelta(days=every)
     written = 0
-    runs = io.read_previous_runs(settings, area) if weather_mode == "previous_runs" else None
+    archive = io.read_previous_runs(settings, area)  # also what a model trained here calibrates on
+    runs = archive if weather_mode == "previous_runs" else None
     if runs is not None and runs.empty:
         raise RuntimeError(
             "--weather previous_runs: fct_weather_previous_runs is empty for this area and model: run "
@@ -146,6 +148,7 @@ def backtest(
             log=log,
             today=today,
             weather_label=weather_label,
+            archive=lambda: archive,
         )
         report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
         written += sum(report.rows_loaded.values())

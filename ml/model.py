@@ -51,7 +51,15 @@ INTERVAL = (0.05, 0.95)
 
 def spec_hash() -> str:
     """Identifies the feature list and parameters: a model from another spec is never reused."""
-    blob = json.dumps({"features": FEATURES, "params": PARAMS, "rounds": MAX_ROUNDS, "stride": STRIDE_DAYS})
+    blob = json.dumps(
+        {
+            "features": FEATURES,
+            "params": PARAMS,
+            "rounds": MAX_ROUNDS,
+            "stride": STRIDE_DAYS,
+            "interval": "conformal on archived-forecast residuals when the warehouse has them",
+        }
+    )
     return hashlib.sha1(blob.encode()).hexdigest()[:8]
 
 
@@ -81,8 +89,41 @@ def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(np.abs(pred - actual) / actual) * 100)
 
 
-def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
-    """Train on every target strictly before `issue` (so nothing from the issue date on is seen)."""
+def archive_residuals(
+    booster: xgb.Booster, rounds: int, grid: DayGrid, issue: date, val_issues: list[date], archive: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relative errors (actual / predicted − 1) and horizon days of the validation issues forecast
+    with the weather each could have had: the archived forecasts known by its issue time, beyond
+    their reach a normal from before it (ml/weather.py). Targets before `issue` only; issues the
+    archive does not cover (fewer than six days of it) are left out."""
+    from ml.weather import previous_runs_weather
+
+    i_d = grid.index(issue)
+    rel, hor = [], []
+    for d in val_issues:
+        built = previous_runs_weather(archive, d, grid, None)
+        if built.hours["previous_runs"] < 6 * 24:
+            continue
+        weather = built.frame
+        f = build_features(grid.with_weather(d, weather), [d])
+        f = f[(f["target_day_index"] < i_d) & f["y_ratio"].notna() & (f["target_in_grid"] > 0)]
+        if f.empty:
+            continue
+        dm = xgb.DMatrix(f[FEATURES].to_numpy(dtype=np.float32), feature_names=FEATURES)
+        pred = booster.predict(dm, iteration_range=(0, rounds)) * f["level_mw"].to_numpy()
+        rel.append(f["demand_mw"].to_numpy() / pred - 1)
+        hor.append(f["horizon_day"].to_numpy())
+    if not rel:
+        return np.array([]), np.array([])
+    return np.concatenate(rel), np.concatenate(hor)
+
+
+def train(grid: DayGrid, issue: date, log=print, archive: pd.DataFrame | None = None) -> TrainedModel:
+    """Train on every target strictly before `issue` (so nothing from the issue date on is seen).
+
+    The interval comes from the validation weeks' errors: made with the weather each validation issue
+    could have had when an `archive` of forecasts (fct_weather_previous_runs) covers them, so the band
+    includes the weather forecast's error; else with observed weather (narrower than the truth)."""
     t0 = time.perf_counter()
     i_d = grid.index(issue)
     frame = build_features(grid, training_issues(grid, issue))
@@ -99,10 +140,16 @@ def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
     rounds = first.best_iteration + 1
     val = frame[val_mask]
     val_pred = first.predict(dval, iteration_range=(0, rounds)) * val["level_mw"].to_numpy()
-    rel = val["demand_mw"].to_numpy() / val_pred - 1
+    rel, rel_h = val["demand_mw"].to_numpy() / val_pred - 1, val["horizon_day"].to_numpy()
+    calibration = "observed_weather"
+    if archive is not None and not archive.empty:
+        val_issues = sorted({grid.days[int(i)].date() for i in val["issue_day_index"].unique()})
+        a_rel, a_h = archive_residuals(first, rounds, grid, issue, val_issues, archive)
+        if len(a_rel) >= len(rel) // 2:  # the archive covers the validation weeks
+            rel, rel_h, calibration = a_rel, a_h, "previous_runs"
     quantiles = {}
     for h in range(1, HORIZON_DAYS + 1):
-        r = rel[val["horizon_day"].to_numpy() == h]
+        r = rel[rel_h == h]
         if len(r) < 48:  # too few: borrow from every horizon
             r = rel
         quantiles[str(h)] = [float(np.quantile(r, INTERVAL[0])), float(np.quantile(r, INTERVAL[1]))]
@@ -130,6 +177,7 @@ def train(grid: DayGrid, issue: date, log=print) -> TrainedModel:
         "validation": val_metrics,
         "interval_level": INTERVAL[1] - INTERVAL[0],
         "conformal_quantiles": quantiles,
+        "interval_calibrated_on": calibration,
         "versions": {
             "xgboost": xgb.__version__,
             "scikit-learn": sklearn.__version__,

@@ -7,6 +7,7 @@ Used by `python -m ml forecast` (run kind `daily`) and `python -m ml backtest` (
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,14 @@ class RunResult:
 
 
 def choose_model(
-    grid: DayGrid, issue: date, models_dir: Path, retrain_days: int, force: bool, log=print, drift_retrains: bool = True
+    grid: DayGrid,
+    issue: date,
+    models_dir: Path,
+    retrain_days: int,
+    force: bool,
+    log=print,
+    drift_retrains: bool = True,
+    archive: Callable[[], pd.DataFrame] | None = None,
 ) -> tuple[TrainedModel, bool, str]:
     """Reuse a stored model when the policy allows; train (and store) one otherwise.
 
@@ -65,7 +73,7 @@ def choose_model(
             reason = f"trained: no stored model younger than {retrain_days} d and trained before {issue}"
     else:
         reason = "trained: --retrain"
-    model = train(grid, issue, log=log)
+    model = train(grid, issue, log=log, archive=archive() if archive is not None else None)
     save(model, models_dir)
     return model, True, reason
 
@@ -84,11 +92,14 @@ def forecast_issue(
     drift_retrains: bool = True,
     today: dict[int, float] | None = None,
     weather_label: str | None = None,
+    archive: Callable[[], pd.DataFrame] | None = None,
 ) -> RunResult:
     """Forecast issue date 00:00 … day 16 23:00 JST.
 
     `weather`: the forecast vintage available at the issue time (fct_forecast_weather_inputs), or
     None for "oracle" weather (observed values standing in for a forecast, labelled as such).
+    `archive`: reads the archived weather forecasts (fct_weather_previous_runs) a model trained here
+    calibrates its interval on (`ml.model.train`); called only when a model is trained.
     `weather_label`: the weather source to record for a `weather` that is not the daily vintage
     (`previous_runs`, ml/weather.py).
     `today`: the issue date's hours TEPCO's live file showed at the issue time (fct_demand_at_issue),
@@ -101,7 +112,9 @@ def forecast_issue(
             f"the calendar in fct_features_hourly ends before {issue} + 16 days: load holidays "
             "further ahead (ingest daily) and rebuild dbt"
         )
-    model, trained, reason = choose_model(grid, issue, models_dir, retrain_days, force_retrain, log, drift_retrains)
+    model, trained, reason = choose_model(
+        grid, issue, models_dir, retrain_days, force_retrain, log, drift_retrains, archive
+    )
     t1 = time.perf_counter()
     if weather is None:
         weather_source, issue_grid = "oracle_observed", grid

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 from core.settings import Settings
+from core.time import PREVIOUS_RUNS_LEAD_DAYS, previous_run_known_at
 from ingest.__main__ import main as ingest_main
 from ml import io
 from ml.__main__ import main as ml_main
-from ml.features import CALENDAR_FLAGS, TODAY_KNOWN_HOURS, build_features, build_grid
-from ml.model import predict, train
+from ml.features import CALENDAR_FLAGS, TODAY_KNOWN_HOURS, WEATHER_COLUMNS, build_features, build_grid
+from ml.model import TrainedModel, predict, train
 from ml.run import forecast_issue
 from simulator import SimulatorServer
 from tests.dbt_helpers import dbt
@@ -81,11 +82,32 @@ def test_the_weekly_step_trains_and_the_daily_forecast_reuses_its_model(wh: Path
     assert sorted(p.name for p in (wh.parent / "models").iterdir()) == stored  # nothing trained
 
 
-def test_training_is_deterministic(wh: Path) -> None:
-    grid = build_grid(io.read_features(Settings(), "tokyo"))
-    a, b = train(grid, ISSUE, log=lambda m: None), train(grid, ISSUE, log=lambda m: None)
+def test_training_is_deterministic_and_the_interval_learns_the_weather_forecasts_error(wh: Path) -> None:
+    """Trained twice, the same model. The second time with an archive of weather forecasts (observed
+    temperature plus an error growing with the lead, as the Previous Runs API would give): the same
+    point forecast, and a band calibrated on the errors made with that weather, wider from day 2 on."""
+    view = io.read_features(Settings(), "tokyo")
+    grid = build_grid(view)
+    rng = np.random.default_rng(3)
+    observed = view[view["temperature_c"].notna()][["hour_start_at", *WEATHER_COLUMNS]]
+    leads = []
+    for n in PREVIOUS_RUNS_LEAD_DAYS:
+        lead = observed.rename(columns={"hour_start_at": "valid_at"}).assign(lead_day=n)
+        for col in ("temperature_c", "apparent_temperature_c"):
+            lead[col] = lead[col] + rng.normal(0, 1.0 + 0.4 * n, len(lead))
+        lead["known_at"] = previous_run_known_at(lead["valid_at"], n)
+        leads.append(lead)
+    archive = pd.concat(leads, ignore_index=True)
+    a = train(grid, ISSUE, log=lambda m: None)
+    b = train(grid, ISSUE, log=lambda m: None, archive=archive)
     frame = build_features(grid, [ISSUE])
     np.testing.assert_array_equal(predict(a, frame)["predicted_mw"], predict(b, frame)["predicted_mw"])
+    assert (a.meta["interval_calibrated_on"], b.meta["interval_calibrated_on"]) == ("observed_weather", "previous_runs")
+
+    def width(model: TrainedModel, days: range) -> float:
+        return float(np.mean([np.diff(model.meta["conformal_quantiles"][str(h)])[0] for h in days]))
+
+    assert width(b, range(2, 8)) > width(a, range(2, 8)) * 1.1, (width(a, range(2, 8)), width(b, range(2, 8)))
 
 
 def test_no_leakage_from_after_the_issue_time(wh: Path, tmp_path: Path) -> None:
