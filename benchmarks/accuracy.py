@@ -42,8 +42,9 @@ WEATHER_LABEL = {
     "previous_runs": "archived forecasts (Previous Runs API, known by the issue time; SYNTHETIC here: the "
     "simulator's noise, same seed as the vintages; days beyond the archive's reach from the noisy vintage)",
 }
-#: Forecast vintages of the Previous Runs API for the backtests' horizons (days 1–7 of each issue).
-VINTAGES_FROM, VINTAGES_TO = ISSUES[0] - timedelta(days=1), ISSUES[-1] + timedelta(days=8)
+#: Forecast vintages of the Previous Runs API for the backtests' horizons (days 1–7 of each issue) and
+#: the validation weeks before the first issue (a model calibrates its interval on them: ml/model.py).
+VINTAGES_FROM, VINTAGES_TO = ISSUES[0] - timedelta(days=70), ISSUES[-1] + timedelta(days=8)
 
 
 def run(cmd: list[str], env: dict[str, str], what: str) -> float:
