@@ -33,12 +33,20 @@ DECIMALS: dict[str, int] = {
 }
 
 
-_LEAD_SUFFIX = re.compile(r"_previous_day\d+$")
+_LEAD_VARIABLE = re.compile(r"^(?P<base>.+?)(?:_previous_day(?P<lead>\d+))?$")
+
+
+def split_lead(var: str) -> tuple[str, int]:
+    """How the Previous Runs API names a variable: `temperature_2m_previous_day3` → (`temperature_2m`, 3);
+    a plain name is lead 0 (the latest run)."""
+    m = _LEAD_VARIABLE.match(var)
+    assert m is not None  # `.+?` matches any non-empty name
+    return m["base"], int(m["lead"] or 0)
 
 
 def decimals_of(var: str) -> int | None:
     """Decimals of a variable, also as the Previous Runs API names it (`temperature_2m_previous_day3`)."""
-    return DECIMALS.get(var, DECIMALS.get(_LEAD_SUFFIX.sub("", var)))
+    return DECIMALS.get(var, DECIMALS.get(split_lead(var)[0]))
 
 
 def format_number(value: float | int | None, decimals: int | None) -> str:

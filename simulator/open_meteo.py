@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator import om_json
 from simulator.faults import FaultSet
 
 SCOPE = "open_meteo"
@@ -334,16 +335,14 @@ def forecast(
 #: Models the simulated Previous Runs API answers for (one per request), and the last lead day each
 #: reaches: JMA's MSM runs about 4 days ahead, so its `_previous_day4` … `_day7` are null upstream too.
 PREVIOUS_RUNS_MODELS = {"jma_gsm": 7, "jma_seamless": 7, "jma_msm": 3}
-_LEAD_VARIABLE = re.compile(r"^(?P<base>[a-z0-9_]+?)(?:_previous_day(?P<lead>\d+))?$")
 
 
 def _lead_variable(name: str) -> tuple[str, int]:
-    """`temperature_2m_previous_day3` → (`temperature_2m`, 3); a plain name is lead 0 (the latest run)."""
-    m = _LEAD_VARIABLE.match(name)
-    lead = int(m["lead"]) if m and m["lead"] else 0
-    if m is None or lead > 7:
+    """(variable, lead) of a requested name; upstream refuses leads beyond 7 days."""
+    base, lead = om_json.split_lead(name)
+    if lead > 7:
         raise OpenMeteoError(f"Cannot initialize WeatherVariable from invalid String value {name}")
-    return m["base"], lead
+    return base, lead
 
 
 def previous_runs(
