@@ -28,7 +28,7 @@ import pyarrow as pa
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract import DltResource, DltSource
 
-from core.warehouse import read_df
+from core.warehouse import Reader
 
 #: The column hint that marks the column a batch is bounded by (`drop_unchanged` reads only the
 #: warehouse rows in the batch's range of it; BigQuery partitions by its month).
@@ -160,15 +160,15 @@ def _literal(v: object) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
-def table_exists(pipeline: dlt.Pipeline, name: str) -> bool:
+def table_exists(read: Reader, name: str) -> bool:
     try:
-        read_df(pipeline, "select 1 as x from {table} where 1 = 0", table=name)
+        read.df("select 1 as x from {table} where 1 = 0", table=name)
         return True
     except Exception:  # noqa: BLE001 - any "relation does not exist" flavour of any destination
         return False
 
 
-def drop_unchanged(pipeline: dlt.Pipeline, data: pa.Table, t: TableSpec) -> pa.Table:
+def drop_unchanged(read: Reader, data: pa.Table, t: TableSpec) -> pa.Table:
     """Keep only rows whose key is new or whose content hash differs in the warehouse."""
     if data.num_rows == 0:
         return data
@@ -184,7 +184,7 @@ def drop_unchanged(pipeline: dlt.Pipeline, data: pa.Table, t: TableSpec) -> pa.T
         bounds = f"cast({_literal(lo_s)} as {cast}) and cast({_literal(hi_s)} as {cast})"
     sql = f"select {cols} from {{table}} where {t.range_column} between {bounds}"
     try:
-        existing = read_df(pipeline, sql, table=t.name)
+        existing = read.df(sql, table=t.name)
     except DatabaseUndefinedRelation:
         return data
     except Exception as exc:  # table or column not there yet (first load, schema change)
@@ -230,7 +230,7 @@ def bigquery_layout(resource: DltResource, t: TableSpec) -> DltResource:
     )
 
 
-def prepare(resource: DltResource, pipeline: dlt.Pipeline, counts: LoadCounts) -> DltResource:
+def prepare(resource: DltResource, pipeline: dlt.Pipeline, read: Reader, counts: LoadCounts) -> DltResource:
     """Attach the load contract (cast, content hash, drop unchanged, count) to one raw resource."""
     t = spec(resource)
     exists: list[bool] = []
@@ -238,11 +238,11 @@ def prepare(resource: DltResource, pipeline: dlt.Pipeline, counts: LoadCounts) -
     def changed_rows(batch: pd.DataFrame | pa.Table) -> pa.Table | None:
         data = batch if isinstance(batch, pa.Table) else table_from_frame(batch, t.schema)
         counts.rows_fetched[t.name] = counts.rows_fetched.get(t.name, 0) + data.num_rows
-        changed = drop_unchanged(pipeline, with_content_hash(data, t.key), t)
+        changed = drop_unchanged(read, with_content_hash(data, t.key), t)
         counts.rows_loaded[t.name] = counts.rows_loaded.get(t.name, 0) + changed.num_rows
         if changed.num_rows == 0:
             if not exists:
-                exists.append(table_exists(pipeline, t.name))
+                exists.append(table_exists(read, t.name))
             if exists[0]:
                 return None  # nothing to merge into a table that is there
         return changed
@@ -271,9 +271,13 @@ def load(pipeline: dlt.Pipeline, items: Iterable[DltSource | DltResource], count
             pipeline.load().raise_on_failed_jobs()
     resources = raw_resources(items)
     before = dict(counts.rows_loaded)
-    for resource in resources:
-        prepare(resource, pipeline, counts)
-    info = pipeline.run(items)
+    read = Reader(pipeline)  # one SQL client for every batch's comparison with the warehouse
+    try:
+        for resource in resources:
+            prepare(resource, pipeline, read, counts)
+        info = pipeline.run(items)
+    finally:
+        read.close()
     info.raise_on_failed_jobs()
     new = {t: n - before.get(t, 0) for t, n in counts.rows_loaded.items() if n > before.get(t, 0)}
     n = sum(new.values())

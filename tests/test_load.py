@@ -12,7 +12,7 @@ import pytest
 from core.load import LoadStats, load, prepare, spec
 from core.outputs import ml_forecasts
 from core.settings import Settings
-from core.warehouse import make_pipeline
+from core.warehouse import Reader, make_pipeline
 from ingest.quarantine import quarantine_events
 
 
@@ -56,7 +56,9 @@ def test_a_load_left_pending_is_finished_first_and_this_runs_rows_still_land(
     load(make_pipeline(settings), [ml_forecasts(None)], LoadStats())  # the table exists
     pipe = make_pipeline(settings)
     # an earlier run got its rows this far, then was killed before its load step
-    pipe.extract(prepare(ml_forecasts(forecasts("killed", 1.0)), pipe, LoadStats()))
+    read = Reader(pipe)
+    pipe.extract(prepare(ml_forecasts(forecasts("killed", 1.0)), pipe, read, LoadStats()))
+    read.close()
     if killed_after == "normalize":
         pipe.normalize()
     assert pipe.has_pending_data
