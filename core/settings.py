@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
         "the one model asked of the Previous Runs API: JMA's GSM, archived from 2018 and reaching all 7 lead days",
     ),
     Setting(
+        "OPEN_METEO_CALL_LIMIT_SCALE",
+        "1",
+        "multiplies the free tier's call limits (600/min, 5,000/h, 10,000/day) the Previous Runs backfill paces "
+        "itself to: raise it for a self-hosted Open-Meteo or the simulator, never for the public API",
+    ),
+    Setting(
         "JMA_DIR",
         "",
         "a folder of JMA station files `temperature-YYYY.csv` (history before Open-Meteo); unset = skipped",
@@ -372,6 +378,7 @@ class Settings:
     open_meteo_forecast_url: str = field(default_factory=lambda: get("OPEN_METEO_FORECAST_URL"))
     open_meteo_previous_runs_url: str = field(default_factory=lambda: get("OPEN_METEO_PREVIOUS_RUNS_URL"))
     open_meteo_previous_runs_model: str = field(default_factory=lambda: get("OPEN_METEO_PREVIOUS_RUNS_MODEL"))
+    open_meteo_call_limit_scale: float = field(default_factory=lambda: float(get("OPEN_METEO_CALL_LIMIT_SCALE")))
     area: str = field(default_factory=area)
     target: str = field(default_factory=target)
     data_dir: Path = field(default_factory=data_dir)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import numpy as np
 import pandas as pd
 
 JST = timezone(timedelta(hours=9))
@@ -37,6 +38,17 @@ def previous_run_known_at(valid_at: datetime | pd.Series, lead_day: int | pd.Ser
     """When the Previous Runs value of lead `lead_day` for the hour `valid_at` can first be known
     (the ingestion stores it as `known_at`, so SQL never restates the delay)."""
     return valid_at - pd.to_timedelta(lead_day, unit="D") + PREVIOUS_RUNS_PUBLICATION_DELAY
+
+
+def forecast_lead_days(horizon_hour: np.ndarray) -> np.ndarray:
+    """The lead day of the weather forecast a target hour is seen with: `horizon_hour` k counts hours
+    from the issue date's 00:00 JST; the lead is the smallest N ≥ 1 whose Previous Runs value
+    (`previous_run_known_at`) is known by the issue time (k ≤ 22 → 1, k ≤ 46 → 2, … k ≤ 166 → 7, then
+    8, 9, … beyond the archive's reach). The model's feature `weather_lead_days` (0 for observed
+    weather): one convention for archived, daily-vintage and training weather alike."""
+    delay_h = PREVIOUS_RUNS_PUBLICATION_DELAY / timedelta(hours=1)
+    k = np.asarray(horizon_hour, dtype=float)
+    return np.maximum(1, np.ceil((k + delay_h - ISSUE_HOUR_JST) / 24)).astype(np.int64)
 
 
 def utc_now() -> datetime:

@@ -32,6 +32,7 @@ class Marts:
     DEMAND_AT_ISSUE = "fct_demand_at_issue"
     DEMAND_HOURLY = "fct_demand_hourly"
     FORECASTS = "fct_forecasts"
+    FORECAST_ERRORS = "fct_forecast_errors"
     ACCURACY_BY_HORIZON = "rpt_forecast_accuracy_by_horizon"
     ERROR_HOUR_BY_HORIZON = "rpt_forecast_error_hour_by_horizon"
     SYSTEM_STATUS = "rpt_system_status"

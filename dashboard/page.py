@@ -5,7 +5,8 @@
 For DuckDB users without Looker Studio. The page holds its data as inline JSON and draws five
 views as inline SVG with a few dozen lines of plain JavaScript (no library, so nothing to fetch):
 
-1. Forecast: actual demand, the latest daily forecast with its 90 % interval band, and TEPCO's
+1. Forecast: actual demand, the latest daily forecast with its 90 % interval band (and how often
+   that band held the actual, by horizon group, over the daily runs scored so far), and TEPCO's
    own forecast where the warehouse has it.
 2. Accuracy by horizon day (MAPE) against the seasonal-naive and TEPCO baselines.
 3. Hour × horizon-day error map (MAPE).
@@ -106,8 +107,8 @@ def load(settings: Settings, area: str = "tokyo") -> DashboardData:
     }
     views["accuracy"] = _records(
         q(
-            "select model, horizon_day, mape_pct, n_runs, n_hours_with_tepco_at_issue, "
-            "mape_pct_on_tepco_at_issue_hours from {table} where area = %s and run_kind = 'daily' "
+            "select model, horizon_day, mape_pct, n_runs, n_hours, n_hours_with_tepco_at_issue, "
+            "mape_pct_on_tepco_at_issue_hours, interval_coverage, mean_interval_width_pct from {table} where area = %s and run_kind = 'daily' "
             "and run_window = 'all_runs' order by model, horizon_day",
             Marts.ACCURACY_BY_HORIZON,
             a,
@@ -270,8 +271,15 @@ const T = s => new Date(s.length === 19 ? s + "Z" : s).getTime();  // JST wall-c
 function drawForecast() {
   const svg = document.getElementById("chart-forecast"), v = D.forecast;
   if (!v.forecast.length) return empty(svg, "No daily forecast in the warehouse yet.");
+  // how honest the band has been: its coverage over the daily runs scored so far (rpt_forecast_accuracy_by_horizon)
+  const cover = (a, b) => { const rs = D.accuracy.filter(r => r.model === "xgboost" && r.horizon_day >= a && r.horizon_day <= b && r.interval_coverage !== null);
+    const n = rs.reduce((s, r) => s + r.n_hours, 0);
+    return n ? [rs.reduce((s, r) => s + r.interval_coverage * r.n_hours, 0) / n, rs.reduce((s, r) => s + r.mean_interval_width_pct * r.n_hours, 0) / n] : null; };
+  const groups = [["day 1", 1, 1], ["days 2–7", 2, 7], ["days 8–16", 8, 16]].map(([g, a, b]) => [g, cover(a, b)]).filter(([, c]) => c);
   document.getElementById("fc-note").textContent = `Run ${v.run_id}, issued ${v.issue_date} 04:00 JST; hours are JST hour starts. ` +
-    `TEPCO's forecast is its intraday forecast, published for past and current days only.`;
+    `TEPCO's forecast is its intraday forecast, published for past and current days only. ` +
+    (groups.length ? "The 90 % interval held the actual on " + groups.map(([g, c]) => `${fmt(c[0] * 100, 0)} % of hours on ${g} (mean width ${fmt(c[1], 1)} %)`).join(", ") + " of the daily runs scored so far."
+      : "The 90 % interval is not yet scored on any daily run.");
   legend("fc-legend", [[C.actual, "actual"], [C.model, "forecast (XGBoost)"], [C.band, "90 % interval"], [C.tepco, "TEPCO forecast"]]);
   const box = {l: 60, r: 990, t: 10, b: 290};
   const all = v.forecast.map(r => T(r.t)).concat(v.actual.map(r => T(r.t)));

@@ -28,7 +28,7 @@ from ingest.calendar import jp_holidays
 from ingest.http import Fetcher
 from ingest.jma import jma
 from ingest.open_meteo import PAST_DAYS, load_points, open_meteo, year_chunks
-from ingest.open_meteo.previous_runs import Plan, Window, quarter_chunks
+from ingest.open_meteo.previous_runs import CallBudget, Plan, Window, quarter_chunks, scaled_limits
 from ingest.quarantine import recorded_events
 from ingest.report import RunReport, progress
 from ingest.tepco import TepcoBatch, tepco, tepco_hourly, tepco_live_hourly
@@ -211,8 +211,9 @@ def run_forecast_vintages(settings: Settings, fetcher: Fetcher, start: date, end
     """The Previous Runs archive for the JST days [start, end], one load per point: an interrupted
     backfill keeps the points it finished, and a re-run stores nothing twice."""
     points = load_points()
-    window = Window(start, end)
-    plan = Plan(quarter_chunks(start, end), len(points))
+    limits = scaled_limits(settings.open_meteo_call_limit_scale)
+    window = Window(start, end, CallBudget(limits=limits))
+    plan = Plan(quarter_chunks(start, end), len(points), limits)
     progress(f"forecast vintages {start} … {end} ({settings.open_meteo_previous_runs_model}): {plan.describe()}")
     began = time.monotonic()
     for i, point in enumerate(points, 1):
@@ -229,7 +230,7 @@ def run_forecast_vintages(settings: Settings, fetcher: Fetcher, start: date, end
     load(make_pipeline(settings), [recorded_events(settings, report, utc_now())], report)
     report.notes.append(
         f"forecast vintages: {plan.requests} requests, {window.budget.total_calls:,.1f} calls counted against the "
-        f"free tier, {window.budget.waited_s:.0f} s waited for its limits"
+        f"limits, {window.budget.waited_s:.0f} s waited for its limits"
     )
 
 

@@ -54,12 +54,15 @@ def daily_forecast(
         drift_retrains=False,
         today=today,
         archive=lambda: io.read_previous_runs(settings, area),
+        vintages=lambda: io.read_vintages(settings, area, issue),
+        scored=lambda: io.read_scored_daily(settings, area, issue),
     )
     t_w = time.perf_counter()
     report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
     written = sum(report.rows_loaded.values())
     print(
         f"forecast {res.run_id}: model {res.model.version} ({res.reason}); weather {res.weather_source}; "
+        f"interval from {res.interval_source}; "
         + (
             f"nowcast: {len(today)} hour(s) of the live file, {res.nowcast_error:+.1%} against the model; "
             if res.nowcast_error is not None
@@ -86,7 +89,13 @@ def train_model(settings: Settings, area: str, issue: date, log: Callable[[str],
 
     t0 = time.perf_counter()
     grid = build_grid(io.read_features(settings, area))
-    model = train(grid, issue, log=log, archive=io.read_previous_runs(settings, area))
+    model = train(
+        grid,
+        issue,
+        log=log,
+        archive=io.read_previous_runs(settings, area),
+        vintages=io.read_vintages(settings, area, issue),
+    )
     save(model, settings.data_dir / "models")
     return model.version, time.perf_counter() - t0
 
@@ -149,6 +158,7 @@ def backtest(
             today=today,
             weather_label=weather_label,
             archive=lambda: archive,
+            vintages=lambda issue=issue: io.read_vintages(settings, area, issue),
         )
         report = io.write_forecasts(settings, res.rows, datetime.now(UTC).replace(microsecond=0))
         written += sum(report.rows_loaded.values())

@@ -25,13 +25,13 @@ the model learns how each profile ages with the horizon: one direct model for al
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from core.time import JST_NAME, issue_time, live_hours_known
+from core.time import JST_NAME, forecast_lead_days, issue_time, live_hours_known
 
 HOURS = 24
 HORIZON_DAYS = 16
@@ -86,6 +86,9 @@ class DayGrid:
     roll24_temperature: np.ndarray  # mean temperature of the 24 h before each hour
     calendar: pd.DataFrame  # one row per day
     day_class: np.ndarray  # (n_days,)
+    #: (n_days, 24) lead day of the weather forecast each hour's weather is (0 = observed; the
+    #: feature `weather_lead_days`, `core.time.forecast_lead_days`); None = all observed
+    weather_lead: np.ndarray | None = None
 
     def index(self, d: date) -> int:
         return (pd.Timestamp(d) - pd.Timestamp(self.first_day)).days
@@ -99,6 +102,9 @@ class DayGrid:
         weather = {k: v.copy() for k, v in self.weather.items()}
         for arr in weather.values():
             arr[i0:, :] = np.nan
+        lead = self.leads().copy()
+        n_after = max(len(self.days) - i0, 0)
+        lead[i0:, :] = forecast_lead_days(np.arange(n_after * HOURS)).reshape(n_after, HOURS)
         if values is not None and not values.empty:
             local = values["valid_at"].dt.tz_convert(JST_NAME)
             di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(self.first_day)).dt.days).to_numpy()
@@ -107,15 +113,13 @@ class DayGrid:
             for col in WEATHER_COLUMNS:
                 if col in values.columns:
                     weather[col][di[ok], hi[ok]] = pd.to_numeric(values[col], errors="coerce").to_numpy()[ok]
-        return DayGrid(
-            self.first_day,
-            self.days,
-            self.demand,
-            weather,
-            _roll24(weather["temperature_c"]),
-            self.calendar,
-            self.day_class,
-        )
+            if "weather_lead_days" in values.columns:  # the lead each value really has (0 = observed)
+                lead[di[ok], hi[ok]] = values["weather_lead_days"].to_numpy(dtype=float)[ok]
+        return replace(self, weather=weather, roll24_temperature=roll24(weather["temperature_c"]), weather_lead=lead)
+
+    def leads(self) -> np.ndarray:
+        """`weather_lead` as a matrix (zeros: observed weather)."""
+        return self.weather_lead if self.weather_lead is not None else np.zeros((len(self.days), HOURS))
 
     def with_today(self, issue: date, values: dict[int, float]) -> DayGrid:
         """A copy whose demand on the issue date is `values` (hour → MW) for the hours published by
@@ -130,18 +134,10 @@ class DayGrid:
             for hour, mw in values.items():
                 if 0 <= hour < TODAY_KNOWN_HOURS:
                     demand[i0, hour] = mw
-        return DayGrid(
-            self.first_day,
-            self.days,
-            demand,
-            self.weather,
-            self.roll24_temperature,
-            self.calendar,
-            self.day_class,
-        )
+        return replace(self, demand=demand)
 
 
-def _roll24(temp: np.ndarray) -> np.ndarray:
+def roll24(temp: np.ndarray) -> np.ndarray:
     """Mean of the 24 hourly values before each hour (NaNs skipped), on the flat time axis."""
     flat = temp.reshape(-1)
     valid = ~np.isnan(flat)
@@ -185,7 +181,7 @@ def build_grid(view: pd.DataFrame) -> DayGrid:
     calendar["iso_dow"] = days.isocalendar().day.to_numpy()
     day_class = calendar["day_type"].map(DAY_CLASS).fillna(0).astype(int).to_numpy()
     return DayGrid(
-        first.date(), days, matrix("demand_mw"), weather, _roll24(weather["temperature_c"]), calendar, day_class
+        first.date(), days, matrix("demand_mw"), weather, roll24(weather["temperature_c"]), calendar, day_class
     )
 
 
@@ -291,6 +287,7 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     }
     for col in WEATHER_COLUMNS:
         cols[col] = _take(grid.weather[col], target)
+    cols["weather_lead_days"] = _take(grid.leads(), target)
     # calendar of the target day (same rows of the same view in training and forecasting)
     cal_idx = tgt_clipped
     for col in CALENDAR_FLAGS:
@@ -334,6 +331,7 @@ FEATURES = [
     "day_max_minus_ref_class",
     "temp_roll24",
     *WEATHER_COLUMNS,
+    "weather_lead_days",
     *CALENDAR_FLAGS,
     "iso_dow",
     "day_class",

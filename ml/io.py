@@ -7,7 +7,7 @@ re-run of a run id replaces it and never duplicates).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -86,6 +86,53 @@ def read_previous_runs(settings: Settings, area: str) -> pd.DataFrame:
         df["valid_at"] = _ts(df["valid_at"])
         df["known_at"] = _ts(df["known_at"])
     return df
+
+
+def read_vintages(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
+    """The daily weather vintages of the issue dates in the year before `issue_date`
+    (fct_forecast_weather_inputs: issue_date_jst, valid_at and the weather columns); a model trained for
+    `issue_date` measures on them how far a forecast of each lead was off (`ml.weather.fit_damping`)."""
+    from ml.weather import ANOMALY_DAYS
+
+    area = known_area(area)
+    start = issue_date - timedelta(days=ANOMALY_DAYS + 16)
+    try:
+        df = read_df(
+            marts_pipeline(settings),
+            "select * from {table} where area = %s and issue_date_jst >= %s and issue_date_jst < %s",
+            table=Marts.FORECAST_WEATHER_INPUTS,
+            params=(area, start, issue_date),
+        )
+    except Exception as exc:
+        if "not exist" in str(exc) or "not found" in str(exc).lower():
+            return pd.DataFrame()
+        raise
+    if not df.empty:
+        df["valid_at"] = _ts(df["valid_at"])
+    return df
+
+
+def read_scored_daily(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
+    """The project's own daily forecasts scored before `issue_date` (fct_forecast_errors: the XGBoost
+    rows of daily runs on forecast weather, issued within OWN_SCORES_WINDOW_DAYS, targets before the
+    issue date): horizon_day, actual_mw, predicted_mw; empty when none or the mart is not built."""
+    from ml.model import OWN_SCORES_WINDOW_DAYS
+
+    area = known_area(area)
+    start = issue_date - timedelta(days=OWN_SCORES_WINDOW_DAYS)
+    try:
+        return read_df(
+            marts_pipeline(settings),
+            "select horizon_day, actual_mw, predicted_mw from {table} where area = %s and run_kind = 'daily' "
+            "and model = 'xgboost' and weather_source = 'forecast_vintage' and issue_date_jst >= %s "
+            "and target_date_jst < %s",
+            table=Marts.FORECAST_ERRORS,
+            params=(area, start, issue_date),
+        )
+    except Exception as exc:
+        if "not exist" in str(exc) or "not found" in str(exc).lower():
+            return pd.DataFrame()
+        raise
 
 
 def read_demand_at_issue(settings: Settings, area: str, issue_date: date) -> dict[int, float]:

@@ -16,7 +16,17 @@ import pandas as pd
 
 from core.time import JST_NAME, issue_time
 from ml.features import HORIZON_DAYS, TODAY_KNOWN_HOURS, DayGrid, build_features
-from ml.model import TrainedModel, load_usable, nowcast_factor, predict, recent_day1_mape, save, train
+from ml.model import (
+    TrainedModel,
+    interval_quantiles,
+    load_usable,
+    nowcast_factor,
+    predict,
+    recent_day1_mape,
+    save,
+    train,
+)
+from ml.weather import damp
 
 DRIFT_FACTOR = 2.0
 
@@ -33,6 +43,8 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: the model's relative error on the issue date's published first hours (None: none published)
     nowcast_error: float | None = None
+    #: where the interval's quantiles came from
+    interval_source: str = ""
 
 
 def choose_model(
@@ -44,6 +56,7 @@ def choose_model(
     log=print,
     drift_retrains: bool = True,
     archive: Callable[[], pd.DataFrame] | None = None,
+    vintages: Callable[[], pd.DataFrame] | None = None,
 ) -> tuple[TrainedModel, bool, str]:
     """Reuse a stored model when the policy allows; train (and store) one otherwise.
 
@@ -73,7 +86,13 @@ def choose_model(
             reason = f"trained: no stored model younger than {retrain_days} d and trained before {issue}"
     else:
         reason = "trained: --retrain"
-    model = train(grid, issue, log=log, archive=archive() if archive is not None else None)
+    model = train(
+        grid,
+        issue,
+        log=log,
+        archive=archive() if archive is not None else None,
+        vintages=vintages() if vintages is not None else None,
+    )
     save(model, models_dir)
     return model, True, reason
 
@@ -93,6 +112,8 @@ def forecast_issue(
     today: dict[int, float] | None = None,
     weather_label: str | None = None,
     archive: Callable[[], pd.DataFrame] | None = None,
+    scored: Callable[[], pd.DataFrame] | None = None,
+    vintages: Callable[[], pd.DataFrame] | None = None,
 ) -> RunResult:
     """Forecast issue date 00:00 … day 16 23:00 JST.
 
@@ -105,6 +126,10 @@ def forecast_issue(
     `today`: the issue date's hours TEPCO's live file showed at the issue time (fct_demand_at_issue),
     or None to read the final values of the same hours from the grid (backtests before the live
     file was captured).
+    `vintages`: reads the project's own daily weather vintages before the issue (fct_forecast_weather_inputs)
+    a model trained here measures the forecasts' error by lead on (`ml.weather.fit_damping`).
+    `scored`: reads the project's own scored daily forecasts before the issue (the daily forecast): the
+    interval's quantiles come from them per horizon day once there are enough (`interval_quantiles`).
     """
     t0 = time.perf_counter()
     if grid.index(issue) >= len(grid.days) - HORIZON_DAYS + 1:
@@ -113,18 +138,26 @@ def forecast_issue(
             "further ahead (ingest daily) and rebuild dbt"
         )
     model, trained, reason = choose_model(
-        grid, issue, models_dir, retrain_days, force_retrain, log, drift_retrains, archive
+        grid, issue, models_dir, retrain_days, force_retrain, log, drift_retrains, archive, vintages
     )
     t1 = time.perf_counter()
     if weather is None:
         weather_source, issue_grid = "oracle_observed", grid
     else:
         weather_source = weather_label or ("forecast_vintage" if not weather.empty else "missing")
-        issue_grid = grid.with_weather(issue, weather)
+        # toward the normal by lead, by the factors the model measured (None: as given)
+        issue_grid = grid.with_weather(issue, damp(weather, grid, issue, model.meta.get("weather_damping")))
     if today is not None:
         issue_grid = issue_grid.with_today(issue, today)
     frame = build_features(issue_grid, [issue])
-    preds = predict(model, frame)
+    quantiles, own = interval_quantiles(model, scored() if scored is not None else None)
+    calibrated_on = model.meta.get("interval_calibrated_on", "observed_weather")
+    interval_source = (
+        f"own scored daily forecasts on {own} of {HORIZON_DAYS} horizon days, validation ({calibrated_on}) elsewhere"
+        if own
+        else f"validation weeks ({calibrated_on})"
+    )
+    preds = predict(model, frame, quantiles)
     # the nowcast: the model's own error on the hours of the issue date published by the issue time
     known = issue_grid.demand[issue_grid.index(issue), :TODAY_KNOWN_HOURS]
     factor, nowcast_error = nowcast_factor(preds["predicted_mw"].to_numpy(), known)
@@ -163,4 +196,5 @@ def forecast_issue(
         rows,
         {"model": t1 - t0, "predict": time.perf_counter() - t1},
         nowcast_error,
+        interval_source,
     )

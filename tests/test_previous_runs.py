@@ -116,7 +116,7 @@ def test_the_backfill_lands_every_lead_and_hour_once(
     argv = ["backfill", "--start", "2023-12-31", "--end", "2024-01-01", "--forecast-vintages"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "4 requests, 16.8 calls counted against the free tier" in out  # 4 × (42 variables / 10)
+    assert "4 requests, 16.8 calls counted against the limits" in out  # 4 × (42 variables / 10)
     db = duckdb_path()
     first = raw_checksums(db)
     assert raw_counts(db)["open_meteo_previous_runs"] == 2 * 7 * 48

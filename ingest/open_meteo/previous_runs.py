@@ -41,6 +41,11 @@ VARIABLES = [
 FREE_TIER_LIMITS = ((timedelta(minutes=1), 600.0), (timedelta(hours=1), 5000.0), (timedelta(days=1), 10000.0))
 
 
+def scaled_limits(scale: float) -> tuple[tuple[timedelta, float], ...]:
+    """The free tier's limits × `scale` (the setting OPEN_METEO_CALL_LIMIT_SCALE)."""
+    return tuple((window, limit * scale) for window, limit in FREE_TIER_LIMITS)
+
+
 class Located(Protocol):
     """A weather point as the request needs it (ingest.open_meteo.Point)."""
 
@@ -149,6 +154,7 @@ class Plan:
 
     chunks: list[tuple[date, date]]
     n_points: int
+    limits: tuple[tuple[timedelta, float], ...] = FREE_TIER_LIMITS
 
     @property
     def requests(self) -> int:
@@ -160,11 +166,12 @@ class Plan:
         return self.n_points * sum(call_weight(n_vars, (hi - lo).days + 1) for lo, hi in self.chunks)
 
     def describe(self) -> str:
-        minutes = self.calls / FREE_TIER_LIMITS[0][1]
-        days = math.ceil(self.calls / FREE_TIER_LIMITS[2][1])
+        (_, per_minute), (_, per_hour), (_, per_day) = self.limits
+        minutes = self.calls / per_minute
+        days = math.ceil(self.calls / per_day)
         return (
-            f"{self.requests} requests ≈ {self.calls:,.0f} calls of the free tier "
-            f"(600/min, 5,000/h, 10,000/day): at least {minutes:.1f} min" + (f", over {days} days" if days > 1 else "")
+            f"{self.requests} requests ≈ {self.calls:,.0f} calls, paced to {per_minute:,.0f}/min, {per_hour:,.0f}/h, "
+            f"{per_day:,.0f}/day: at least {minutes:.1f} min" + (f", over {days} days" if days > 1 else "")
         )
 
 

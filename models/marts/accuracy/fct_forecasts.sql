@@ -67,6 +67,7 @@ seasonal_naive as (
         actuals.demand_mw as predicted_mw,
         cast(null as {{ type_double() }}) as lower_mw,
         cast(null as {{ type_double() }}) as upper_mw,
+        cast(null as {{ type_double() }}) as interval_level,
         naive.reference_date_jst
     from naive
     left join actuals
@@ -85,6 +86,7 @@ tepco as (
         actuals.tepco_forecast_mw as predicted_mw,
         cast(null as {{ type_double() }}) as lower_mw,
         cast(null as {{ type_double() }}) as upper_mw,
+        cast(null as {{ type_double() }}) as interval_level,
         cast(null as date) as reference_date_jst
     from run_hours
     inner join runs on runs.run_id = run_hours.run_id and runs.area = run_hours.area
@@ -121,6 +123,7 @@ tepco_at_issue as (
         live.tepco_forecast_mw as predicted_mw,
         cast(null as {{ type_double() }}) as lower_mw,
         cast(null as {{ type_double() }}) as upper_mw,
+        cast(null as {{ type_double() }}) as interval_level,
         cast(null as date) as reference_date_jst
     from vintage_at_issue
     inner join live
@@ -133,6 +136,7 @@ tepco_at_issue as (
 ml as (
     select
         run_id, area, model, model_version, target_hour_start_at, predicted_mw, lower_mw, upper_mw,
+        interval_level,
         cast(null as date) as reference_date_jst
     from model_rows
 ),
@@ -170,6 +174,7 @@ final as (
         all_models.predicted_mw,
         all_models.lower_mw,
         all_models.upper_mw,
+        all_models.interval_level,
         all_models.reference_date_jst
     from all_models
     inner join runs on runs.run_id = all_models.run_id and runs.area = all_models.area

@@ -3,6 +3,8 @@
 -- One row per area, run kind, weather source, run window, model and horizon day.
 --   mape_pct = mean(|e| / actual) · 100     rmse_mw = sqrt(mean(e²))     mae_mw = mean(|e|)
 --   bias_mw = mean(e), e = predicted − actual (positive = over-forecast)
+--   interval_coverage, mean_interval_width_pct (width / predicted · 100), pinball_loss_mw and
+--   interval_score_mw (fct_forecast_errors): how honest and how sharp the 90 % interval is
 --   skill_vs_seasonal_naive = 1 − Σ|e_model| / Σ|e_naive|, summed over exactly the hours both
 --   scored, so a model is never compared with the baseline on different hours.
 --   skill_vs_tepco_at_issue and mape_pct_on_tepco_at_issue_hours: the same, against TEPCO's forecast as
@@ -85,6 +87,9 @@ metrics as (
         round(avg(pct_error), 6) as bias_pct,
         round(avg(case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end), 6)
             as interval_coverage,
+        round(avg(interval_width_mw / predicted_mw * 100), 6) as mean_interval_width_pct,
+        round(avg(pinball_loss_mw), 6) as pinball_loss_mw,
+        round(avg(interval_score_mw), 6) as interval_score_mw,
         -- rounded like every metric here: float sums must not change when the mart is rebuilt
         round(
             1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
