@@ -106,12 +106,13 @@ def report(db: Path) -> None:
             f"\n== {label}: 52 weekly backtests issued 04:00 JST, 2024-01-01 … 2024-12-23 (rpt_forecast_accuracy_by_horizon)"
         )
         print(
-            f"{'day':>4} {'MAPE %':>7} {'RMSE MW':>8} {'MAE MW':>7} {'bias MW':>8} {'skill':>6} {'naive MAPE':>10} {'cover90':>7} {'hours':>6}"
+            f"{'day':>4} {'MAPE %':>7} {'RMSE MW':>8} {'MAE MW':>7} {'bias MW':>8} {'skill':>6} {'naive MAPE':>10} {'cover90':>7} "
+            f"{'width %':>7} {'pinball':>7} {'hours':>6}"
         )
         rows = con.execute(
             f"""
             select x.horizon_day, x.mape_pct, x.rmse_mw, x.mae_mw, x.bias_mw, x.skill_vs_seasonal_naive,
-                   n.mape_pct, x.interval_coverage, x.n_hours
+                   n.mape_pct, x.interval_coverage, x.mean_interval_width_pct, x.pinball_loss_mw, x.n_hours
             from {marts}.rpt_forecast_accuracy_by_horizon x
             join {marts}.rpt_forecast_accuracy_by_horizon n using (area, run_kind, weather_source, run_window, horizon_day)
             where x.model = 'xgboost' and n.model = 'seasonal_naive' and x.run_kind = 'backtest'
@@ -120,12 +121,15 @@ def report(db: Path) -> None:
         ).fetchall()
         for r in rows:
             print(
-                f"{r[0]:>4} {r[1]:>7.2f} {r[2]:>8.0f} {r[3]:>7.0f} {r[4]:>8.0f} {r[5]:>6.3f} {r[6]:>10.2f} {r[7]:>7.3f} {r[8]:>6}"
+                f"{r[0]:>4} {r[1]:>7.2f} {r[2]:>8.0f} {r[3]:>7.0f} {r[4]:>8.0f} {r[5]:>6.3f} {r[6]:>10.2f} {r[7]:>7.3f} "
+                f"{r[8]:>7.1f} {r[9]:>7.0f} {r[10]:>6}"
             )
         for name, (lo, hi) in GROUPS.items():
             m = con.execute(
                 f"""
-                select avg(e.abs_pct_error), 1 - sum(e.abs_error_mw) / sum(n.abs_error_mw), avg(n.abs_pct_error)
+                select avg(e.abs_pct_error), 1 - sum(e.abs_error_mw) / sum(n.abs_error_mw), avg(n.abs_pct_error),
+                       avg(case when e.is_within_interval then 1.0 else 0.0 end),
+                       avg((e.upper_mw - e.lower_mw) / e.predicted_mw * 100), avg(e.pinball_loss_mw)
                 from {marts}.fct_forecast_errors e
                 join {marts}.fct_forecast_errors n on n.run_id = e.run_id and n.target_hour_start_at = e.target_hour_start_at
                  and n.model = 'seasonal_naive'
@@ -134,7 +138,8 @@ def report(db: Path) -> None:
                 [source, lo, hi],
             ).fetchone()
             print(
-                f"  {name:<10} MAPE {m[0]:.2f} %   skill vs seasonal naive {m[1]:.3f}   (seasonal naive {m[2]:.2f} %)"
+                f"  {name:<10} MAPE {m[0]:.2f} %   skill vs seasonal naive {m[1]:.3f}   (seasonal naive {m[2]:.2f} %)   "
+                f"90 % interval: coverage {m[3]:.3f}, mean width {m[4]:.1f} %, pinball {m[5]:.0f} MW"
             )
         ahead = con.execute(
             f"""
