@@ -67,25 +67,32 @@ def read_forecast_weather(settings: Settings, area: str, issue_date: date) -> pd
     return df
 
 
-def read_previous_runs(settings: Settings, area: str) -> pd.DataFrame:
-    """The area's archived weather forecasts (fct_weather_previous_runs) of the configured model, every
-    lead and hour with `known_at`; empty when `ingest backfill --forecast-vintages` never ran."""
-    area = known_area(area)
+def _read_mart_or_empty(
+    settings: Settings, sql: str, table: str, params: tuple, timestamps: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """`read_df` on a mart that may not be built yet (a first run, a backfill never run): empty then."""
     try:
-        df = read_df(
-            marts_pipeline(settings),
-            "select * from {table} where area = %s and model = %s",
-            table=Marts.WEATHER_PREVIOUS_RUNS,
-            params=(area, settings.open_meteo_previous_runs_model),
-        )
+        df = read_df(marts_pipeline(settings), sql, table=table, params=params)
     except Exception as exc:
         if "not exist" in str(exc) or "not found" in str(exc).lower():
             return pd.DataFrame()
         raise
-    if not df.empty:
-        df["valid_at"] = _ts(df["valid_at"])
-        df["known_at"] = _ts(df["known_at"])
+    for col in timestamps:
+        if not df.empty:
+            df[col] = _ts(df[col])
     return df
+
+
+def read_previous_runs(settings: Settings, area: str) -> pd.DataFrame:
+    """The area's archived weather forecasts (fct_weather_previous_runs) of the configured model, every
+    lead and hour with `known_at`; empty when `ingest backfill --forecast-vintages` never ran."""
+    return _read_mart_or_empty(
+        settings,
+        "select * from {table} where area = %s and model = %s",
+        Marts.WEATHER_PREVIOUS_RUNS,
+        (known_area(area), settings.open_meteo_previous_runs_model),
+        timestamps=("valid_at", "known_at"),
+    )
 
 
 def read_vintages(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
@@ -94,22 +101,13 @@ def read_vintages(settings: Settings, area: str, issue_date: date) -> pd.DataFra
     `issue_date` measures on them how far a forecast of each lead was off (`ml.weather.fit_damping`)."""
     from ml.weather import ANOMALY_DAYS
 
-    area = known_area(area)
-    start = issue_date - timedelta(days=ANOMALY_DAYS + 16)
-    try:
-        df = read_df(
-            marts_pipeline(settings),
-            "select * from {table} where area = %s and issue_date_jst >= %s and issue_date_jst < %s",
-            table=Marts.FORECAST_WEATHER_INPUTS,
-            params=(area, start, issue_date),
-        )
-    except Exception as exc:
-        if "not exist" in str(exc) or "not found" in str(exc).lower():
-            return pd.DataFrame()
-        raise
-    if not df.empty:
-        df["valid_at"] = _ts(df["valid_at"])
-    return df
+    return _read_mart_or_empty(
+        settings,
+        "select * from {table} where area = %s and issue_date_jst >= %s and issue_date_jst < %s",
+        Marts.FORECAST_WEATHER_INPUTS,
+        (known_area(area), issue_date - timedelta(days=ANOMALY_DAYS + 16), issue_date),
+        timestamps=("valid_at",),
+    )
 
 
 def read_scored_daily(settings: Settings, area: str, issue_date: date) -> pd.DataFrame:
@@ -118,21 +116,14 @@ def read_scored_daily(settings: Settings, area: str, issue_date: date) -> pd.Dat
     issue date): horizon_day, actual_mw, predicted_mw; empty when none or the mart is not built."""
     from ml.model import OWN_SCORES_WINDOW_DAYS
 
-    area = known_area(area)
-    start = issue_date - timedelta(days=OWN_SCORES_WINDOW_DAYS)
-    try:
-        return read_df(
-            marts_pipeline(settings),
-            "select horizon_day, actual_mw, predicted_mw from {table} where area = %s and run_kind = 'daily' "
-            "and model = 'xgboost' and weather_source = 'forecast_vintage' and issue_date_jst >= %s "
-            "and target_date_jst < %s",
-            table=Marts.FORECAST_ERRORS,
-            params=(area, start, issue_date),
-        )
-    except Exception as exc:
-        if "not exist" in str(exc) or "not found" in str(exc).lower():
-            return pd.DataFrame()
-        raise
+    return _read_mart_or_empty(
+        settings,
+        "select horizon_day, actual_mw, predicted_mw from {table} where area = %s and run_kind = 'daily' "
+        "and model = 'xgboost' and weather_source = 'forecast_vintage' and issue_date_jst >= %s "
+        "and target_date_jst < %s",
+        Marts.FORECAST_ERRORS,
+        (known_area(area), issue_date - timedelta(days=OWN_SCORES_WINDOW_DAYS), issue_date),
+    )
 
 
 def read_demand_at_issue(settings: Settings, area: str, issue_date: date) -> dict[int, float]:
