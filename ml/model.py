@@ -47,6 +47,8 @@ MAX_ROUNDS = 1500
 EARLY_STOPPING = 60
 STRIDE_DAYS = 5  # one training issue date every 5 days (cycles through all weekdays)
 VALIDATION_DAYS = 56
+#: The interval's validation issues on archived forecasts: one every this many days of the validation weeks.
+CALIBRATION_STRIDE_DAYS = 1
 INTERVAL = (0.05, 0.95)
 #: The weather training rows see (issue #13): "previous_runs" = for past issues the archive covers,
 #: each target hour's archived forecast at the lead that issue could have had (ml.weather.as_issued),
@@ -79,6 +81,7 @@ def spec_hash() -> str:
             "training_weather": TRAINING_WEATHER,
             "archive_stride": ARCHIVE_STRIDE_DAYS,
             "weather_damping": "by lead toward the normal" if TRAINING_WEATHER == "observed" else None,
+            "calibration_stride": CALIBRATION_STRIDE_DAYS,
         }
     )
     return hashlib.sha1(blob.encode()).hexdigest()[:8]
@@ -211,7 +214,8 @@ def train(
     calibration = "observed_weather"
     damping = fit_damping(grid, issue, archive, vintages) if TRAINING_WEATHER == "observed" else None
     if archive is not None and not archive.empty:
-        val_issues = sorted({grid.days[int(i)].date() for i in val["issue_day_index"].unique()})
+        # every day of the validation weeks, not only the training stride's: five times the residuals
+        val_issues = [issue - timedelta(days=k) for k in range(VALIDATION_DAYS, 0, -CALIBRATION_STRIDE_DAYS)]
         a_rel, a_h = archive_residuals(first, rounds, grid, issue, val_issues, archive, damping)
         if len(a_rel) >= len(rel) // 2:  # the archive covers the validation weeks
             rel, rel_h, calibration = a_rel, a_h, "previous_runs"

@@ -65,7 +65,7 @@ scored as (
 
 interval_scored as (
     select
-        scored.*,
+        *,
         upper_mw - lower_mw as interval_width_mw,
         -- rounded: float noise (1 − 0.9 is not 0.1) must not reach the marts' sums
         round((
