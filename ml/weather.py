@@ -1,14 +1,17 @@
-"""The weather a backtest may use when it replays an issue with archived forecasts (`--weather
-previous_runs`), built only from what was published by the issue time.
+"""The weather a forecast sees when it is not observed weather: the weather a backtest on archived
+forecasts may use (`previous_runs_weather`), the weather a past issue saw for training on archived
+forecasts (`as_issued`), and the damping of any forecast toward the normal by its lead (`damp`,
+`fit_damping`; see the section below).
 
-For each of the issue's 384 target hours (issue date 00:00 … day 16 23:00 JST), the Previous Runs
-value of the smallest lead day N whose value was known by the issue time (04:00 JST): known at the
-hour − 24·N h + the publication delay (`core.time.previous_run_known_at`). The archive reaches 7
-days, so with the 6 h delay it covers the hours up to day 7 22:00 JST. The hours beyond it come
-from the project's own daily vintage of that issue date where one was stored (what a user running
-the daily job has), else from a climatological normal of the hour computed from observed weather
-strictly before the issue date. The run's weather label says which: `previous_runs` (archive + own
-vintage, or archive alone) or `previous_runs_climatology`.
+A backtest with archived forecasts (`--weather previous_runs`) builds its weather only from what was
+published by the issue time. For each of the issue's 384 target hours (issue date 00:00 … day 16
+23:00 JST), the Previous Runs value of the smallest lead day N whose value was known by the issue time
+(04:00 JST): known at the hour − 24·N h + the publication delay (`core.time.previous_run_known_at`).
+The archive reaches 7 days, so with the 6 h delay it covers the hours up to day 7 22:00 JST. The hours
+beyond it come from the project's own daily vintage of that issue date where one was stored (what a
+user running the daily job has), else from a climatological normal of the hour computed from observed
+weather strictly before the issue date. The run's weather label says which: `previous_runs` (archive +
+own vintage, or archive alone) or `previous_runs_climatology`.
 """
 
 from __future__ import annotations
@@ -164,9 +167,10 @@ def as_issued(grid: DayGrid, archive: ArchiveGrid, issue: date) -> tuple[DayGrid
 # --- damping a forecast toward the normal ------------------------------------------------------------
 #
 # The model is trained on observed weather. Given a forecast f of lead N with error variance s²_N, the
-# best estimate of the weather is not f but the normal plus a share of f's anomaly: normal + b_N · (f −
-# normal), b_N = v / (v + s²_N), v the variance of observed anomalies (observed − normal), for errors
-# independent of the anomaly. Plugging f itself in (b = 1) makes the model react to a 10-day-old
+# best estimate of the weather is not f but a center c plus a share of f's departure from it: c + b_N ·
+# (f − c), b_N = v / (v + s²_N), v the variance of observed anomalies (observed − normal), for errors
+# independent of the anomaly. The center is the hour's normal plus the recent anomaly
+# (`damping_center`). Plugging f itself in (b = 1) makes the model react to a 10-day-old
 # forecast as if it were observed weather. The factors are estimated when a model is trained, from
 # what was known before its cut-off, per lead day and weather column, and stored in its meta.json:
 # s²_N from the project's own daily vintages (every lead 1–17) where they hold DAMPING_MIN_PAIRS hours
