@@ -93,6 +93,12 @@ class DayGrid:
     def index(self, d: date) -> int:
         return (pd.Timestamp(d) - pd.Timestamp(self.first_day)).days
 
+    def cells(self, valid_at: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """The (day index, JST hour) of each UTC hour start in `valid_at` (day indices may fall outside)."""
+        local = valid_at.dt.tz_convert(JST_NAME)
+        di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(self.first_day)).dt.days).to_numpy()
+        return di, local.dt.hour.to_numpy()
+
     def with_weather(self, start: date, values: pd.DataFrame | None) -> DayGrid:
         """A copy whose weather from `start` on is `values` (valid_at, weather columns), NaN elsewhere.
 
@@ -106,9 +112,7 @@ class DayGrid:
         n_after = max(len(self.days) - i0, 0)
         lead[i0:, :] = forecast_lead_days(np.arange(n_after * HOURS)).reshape(n_after, HOURS)
         if values is not None and not values.empty:
-            local = values["valid_at"].dt.tz_convert(JST_NAME)
-            di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(self.first_day)).dt.days).to_numpy()
-            hi = local.dt.hour.to_numpy()
+            di, hi = self.cells(values["valid_at"])
             ok = (di >= i0) & (di < len(self.days))
             for col in WEATHER_COLUMNS:
                 if col in values.columns:

@@ -116,9 +116,7 @@ class ArchiveGrid:
 
     @classmethod
     def build(cls, grid: DayGrid, runs: pd.DataFrame) -> ArchiveGrid:
-        local = runs["valid_at"].dt.tz_convert(JST_NAME)
-        di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(grid.first_day)).dt.days).to_numpy()
-        hi = local.dt.hour.to_numpy()
+        di, hi = grid.cells(runs["valid_at"])
         lead = runs["lead_day"].to_numpy()
         values: dict[int, dict[str, np.ndarray]] = {}
         for n in PREVIOUS_RUNS_LEAD_DAYS:
@@ -218,9 +216,7 @@ def _forecast_pairs(
                 for col in WEATHER_COLUMNS
             }
     if vintages is not None and not vintages.empty:
-        local = vintages["valid_at"].dt.tz_convert(JST_NAME)
-        di = ((local.dt.normalize().dt.tz_localize(None) - pd.Timestamp(grid.first_day)).dt.days).to_numpy()
-        hi = local.dt.hour.to_numpy()
+        di, hi = grid.cells(vintages["valid_at"])
         issued = (pd.to_datetime(vintages["issue_date_jst"]) - pd.Timestamp(grid.first_day)).dt.days.to_numpy()
         lead = forecast_lead_days(np.maximum((di - issued) * HOURS + hi, 0))
         ok = (di >= lo) & (di < i0) & (di >= issued)
