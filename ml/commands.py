@@ -30,14 +30,14 @@ def daily_forecast(
     ENERGY_MODEL_MAX_AGE_DAYS, 14): refitting is the weekly step's job (`train_model`), so a daily
     run stays within its minute."""
     from ml import io
-    from ml.features import build_grid
+    from ml.features import build_grid, last_feature_day
     from ml.run import forecast_issue
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     models_dir = settings.data_dir / "models"
     t0 = time.perf_counter()
     if grid is None:
-        grid = build_grid(io.read_features(settings, area))
+        grid = build_grid(io.read_features(settings, area, through=last_feature_day(issue)))
         t_read = time.perf_counter() - t0
     weather = io.read_forecast_weather(settings, area, issue)
     today = io.read_demand_at_issue(settings, area, issue)  # the morning's live file, never final values
@@ -84,11 +84,11 @@ def train_model(settings: Settings, area: str, issue: date, log: Callable[[str],
     """The weekly step: fit a model on everything before `issue` and store it for the daily
     forecasts of the next ENERGY_MODEL_MAX_AGE_DAYS days. Returns (model version, seconds)."""
     from ml import io
-    from ml.features import build_grid
+    from ml.features import build_grid, last_feature_day
     from ml.model import save, train
 
     t0 = time.perf_counter()
-    grid = build_grid(io.read_features(settings, area))
+    grid = build_grid(io.read_features(settings, area, through=last_feature_day(issue)))
     model = train(
         grid,
         issue,
@@ -114,13 +114,13 @@ def backtest(
     """Forecasts issued on the dates start, start + every, … ≤ end (run kind backtest), through the
     same path as the daily forecast; each issue uses only what was known at its issue time."""
     from ml import io
-    from ml.features import build_grid
+    from ml.features import build_grid, last_feature_day
     from ml.run import forecast_issue
     from ml.weather import previous_runs_weather
 
     models_dir = settings.data_dir / "models"
     t0 = time.perf_counter()
-    grid = build_grid(io.read_features(settings, area))
+    grid = build_grid(io.read_features(settings, area, through=last_feature_day(end)))
     issues = []
     d = start
     while d <= end:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,14 @@ from core.time import JST_NAME, forecast_lead_days, issue_time, live_hours_known
 HOURS = 24
 HORIZON_DAYS = 16
 LEVEL_DAYS = 7
+
+
+def last_feature_day(issue: date) -> date:
+    """The last JST date a forecast issued on `issue` reads features of: its 16 horizon days and one
+    spare (what `ml.io.read_features(through=…)` is given)."""
+    return issue + timedelta(days=HORIZON_DAYS)
+
+
 #: Hours of the issue date published by the issue time (hours 0, 1, 2 at 04:00 JST): the nowcast's inputs.
 TODAY_KNOWN_HOURS = live_hours_known(issue_time(date(2000, 1, 3)))
 

@@ -21,16 +21,19 @@ def _ts(x: pd.Series) -> pd.Series:
     return pd.to_datetime(x, utc=True)
 
 
-def read_features(settings: Settings, area: str) -> pd.DataFrame:
-    """The hourly feature view (history + calendar of the coming days), sorted by hour."""
+def read_features(settings: Settings, area: str, through: date | None = None) -> pd.DataFrame:
+    """The hourly feature view (history + calendar of the coming days), sorted by hour; with `through`,
+    only its days up to that JST date.
+
+    Why `through`: the mart's calendar runs to the last known holiday, years ahead, so a forecast
+    that needs 16 days past its issue date would otherwise read years of empty future rows (most of
+    the read on a short history; on BigQuery, bytes billed)."""
     area = known_area(area)
+    sql, params = "select * from {table} where area = %s", (area,)
+    if through is not None:
+        sql, params = sql + " and date_jst <= %s", (area, through)
     try:
-        df = read_df(
-            marts_pipeline(settings),
-            "select * from {table} where area = %s",
-            table=Marts.FEATURES_HOURLY,
-            params=(area,),
-        )
+        df = read_df(marts_pipeline(settings), sql, table=Marts.FEATURES_HOURLY, params=params)
     except Exception as exc:
         raise RuntimeError(
             f"cannot read fct_features_hourly ({type(exc).__name__}): run the ingestion and `dbt build` first"

@@ -22,13 +22,13 @@ from simulator.generate import generate
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-#: OpenMP threads (XGBoost's) sleep instead of spinning while they wait. The suite runs two workers, the
+#: OpenMP threads (XGBoost's) sleep instead of spinning while they wait. The suite runs three workers, the
 #: BigQuery emulator and daily-job subprocesses on two cores, where spinning threads burn the CPU the
 #: others need: measured, one training beside one busy process took 16.8 s (21.4 CPU-s) spinning and
 #: 6.8 s (6.7 CPU-s) sleeping. Set before anything loads libgomp; the subprocesses inherit it.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-#: Under pytest-xdist (scripts/test.sh runs two workers) each worker keeps dbt's target and log
+#: Under pytest-xdist (scripts/test.sh runs three workers) each worker keeps dbt's target and log
 #: folders to itself: a daily run started by one worker never reads another's partial parse.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("DBT_TARGET_PATH", str(REPO / "target" / os.environ["PYTEST_XDIST_WORKER"]))

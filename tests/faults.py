@@ -1,5 +1,5 @@
 """Fault injection, shared by test_faults_upstream.py and test_faults_operation.py: run_daily.sh against
-the simulator's fault switches and real-world accidents. (Two files, so the two test workers share them.)
+the simulator's fault switches and real-world accidents. (Two files, so two test workers share them.)
 
 Every case starts from a copy of one base state (eight months of generated history, one successful
 daily run) and asserts the exit code, what the log says, and the row counts / checksums before

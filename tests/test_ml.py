@@ -17,7 +17,14 @@ from ingest.__main__ import main as ingest_main
 from ml import io
 from ml import model as model_module
 from ml.__main__ import main as ml_main
-from ml.features import CALENDAR_FLAGS, TODAY_KNOWN_HOURS, WEATHER_COLUMNS, build_features, build_grid
+from ml.features import (
+    CALENDAR_FLAGS,
+    TODAY_KNOWN_HOURS,
+    WEATHER_COLUMNS,
+    build_features,
+    build_grid,
+    last_feature_day,
+)
 from ml.model import TrainedModel, predict, train
 from ml.run import forecast_issue
 from simulator import SimulatorServer
@@ -186,6 +193,21 @@ def test_no_leakage_from_after_the_issue_time(wh: Path, tmp_path: Path) -> None:
     # the daily path: the live file's values replace the grid's own, whatever those are
     daily = forecast(scrambled, "m0", today={h: mw * 1.03 for h, mw in live.items()})
     np.testing.assert_array_equal(daily, nowcast)
+
+
+def test_features_read_through_the_horizon_give_the_same_rows(wh: Path) -> None:
+    """A forecast reads the feature mart only up to `last_feature_day` (the calendar runs years ahead):
+    its forecast rows and its training rows are those of the whole mart."""
+    full = io.read_features(Settings(), "tokyo")
+    cut = io.read_features(Settings(), "tokyo", through=last_feature_day(ISSUE))
+    assert cut["date_jst"].max() == last_feature_day(ISSUE) < full["date_jst"].max()
+    assert len(cut) < len(full)
+    vintage = io.read_forecast_weather(Settings(), "tokyo", ISSUE)
+    grids = [build_grid(full), build_grid(cut)]
+    forecast_rows = [build_features(g.with_weather(ISSUE, vintage), [ISSUE]) for g in grids]
+    pd.testing.assert_frame_equal(*forecast_rows)
+    training_rows = [model_module.training_frame(g, ISSUE, None)[0] for g in grids]
+    pd.testing.assert_frame_equal(*training_rows)
 
 
 def test_weekend_and_holiday_features_identical_in_training_and_forecasting(wh: Path) -> None:
