@@ -1,7 +1,7 @@
 """Fault injection, shared by test_faults_upstream.py and test_faults_operation.py: run_daily.sh against
 the simulator's fault switches and real-world accidents. (Two files, so two test workers share them.)
 
-Every case starts from a copy of one base state (eight months of generated history, one successful
+Every case starts from a copy of one base state (five months of generated history, one successful
 daily run) and asserts the exit code, what the log says, and the row counts / checksums before
 and after: nothing lost, nothing duplicated. Faults that only the ingestion sees (429, timeouts,
 encodings, a month not yet published, a maintenance page) are tested in process, faster, in
@@ -141,13 +141,13 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     def build(out: Path) -> None:
         upstream = out / "upstream"
-        generate(upstream, date(2023, 7, 1), date(2024, 3, 31), seed=3)
+        generate(upstream, date(2023, 10, 1), date(2024, 3, 31), seed=3)
         work = case_dir(tmp_path_factory)
         shutil.rmtree(work, ignore_errors=True)
         with SimulatorServer(upstream, BASE_DAY, noise_seed=1) as sim:
             env = env_for(work, sim)
             subprocess.run(
-                [sys.executable, "-m", "ingest", "backfill", "--start", "2023-07-01", "--end", "2024-03-09"],
+                [sys.executable, "-m", "ingest", "backfill", "--start", "2023-10-01", "--end", "2024-03-09"],
                 env=env,
                 cwd=REPO,
                 check=True,

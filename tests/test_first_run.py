@@ -22,7 +22,7 @@ from simulator.generate import generate
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2024-03-11"
 #: The recovery test bootstraps from here: part of 2023 (the yearly file) and 2024 (two chunks), enough to train.
-HISTORY_START = "2023-07-01"
+HISTORY_START = "2023-10-01"
 
 
 def env_for(data: Path, urls: dict[str, str], **extra: str) -> dict[str, str]:
