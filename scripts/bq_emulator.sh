@@ -41,7 +41,7 @@ case "$cmd" in
     mkdir -p "$STATE" "$STATE/home/.duckdb/extensions/v1.5.5/linux_amd64"
     [ -f "$STATE/home/.duckdb/extensions/v1.5.5/linux_amd64/spatial.duckdb_extension" ] || { rm -f "$VENV/.ready"; setup; }
     HOME="$PWD/$STATE/home" nohup "$VENV/bin/bqemulator" start --rest-port "$port" --grpc-port "$grpc" \
-      --project demo-project >"$STATE/emulator.log" 2>&1 &
+      --project demo-project --log-level "${BQEMU_LOG_LEVEL:-warning}" >"$STATE/emulator.log" 2>&1 &
     echo $! > "$STATE/pid"
     up() { python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
       "http://127.0.0.1:$port/bigquery/v2/projects/demo-project/datasets" >/dev/null 2>&1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every linter CI runs, in one command (scripts/test.sh runs it first):
+# Every linter CI runs, in one command (scripts/test.sh runs it beside pytest):
 #   ruff check (lint) and ruff format --check over the Python code (config: pyproject.toml),
 #   then scripts/lint_sql.sh: sqlfluff over models/ and tests/dbt/ (the BigQuery syntax gate is a
 #   test: tests/test_bigquery_compile.py). `scripts/lint.sh --fix` lets ruff fix and format in place first.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: sets up .venv (and .venv-bqemu for the BigQuery
-# emulator), starts the emulator, then runs two steps:
-#   1. the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff);
-#   2. pytest on three workers: Python, the dbt project on DuckDB, BigQuery compile + parse (sqlglot and sqlfluff), fault
+# emulator), starts the emulator, then runs side by side:
+#   - the linters (scripts/lint.sh: ruff check, ruff format --check, sqlfluff; their output after pytest's);
+#   - pytest on three workers: Python, the dbt project on DuckDB, BigQuery compile + parse (sqlglot and sqlfluff), fault
 #      injection, the dashboard (in headless chromium when installed), and the whole loop (ingest →
 #      dbt build → forecast → accuracy) on the BigQuery code path against the emulator, checked
 #      against the same loop on DuckDB. One file stays on one worker (module fixtures are built once),
@@ -39,11 +39,22 @@ if [ $# -gt 0 ]; then
   exit
 fi
 start=$(date +%s)
-echo "== step 1/2: linters" >&2
-bash scripts/lint.sh
-echo "== step 2/2: tests (DuckDB, BigQuery compile and loop, faults, dashboard), three workers" >&2
+# The linters (one core, about 40 s) run beside pytest, whose workers leave a core idle now and then;
+# their output follows pytest's, and either failing fails the run.
+lint_log="$(mktemp)"
+bash scripts/lint.sh >"$lint_log" 2>&1 &
+lint_pid=$!
+echo "== tests (DuckDB, BigQuery compile and loop, faults, dashboard), three workers; the linters beside them" >&2
 # three workers on two cores: the daily-job subprocesses, the emulator's round trips and the kill/lock
 # tests' waits leave a core idle often enough that a third worker fills it (measured on the whole
 # suite: -n 2 900 s, -n 3 776 s, both cores then 96 % busy)
-.venv/bin/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15
+status=0
+.venv/bin/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15 || status=$?
+lint_status=0
+wait "$lint_pid" || lint_status=$?
+echo "== linters (scripts/lint.sh)" >&2
+cat "$lint_log" >&2
+rm -f "$lint_log"
+[ "$lint_status" -eq 0 ] || { echo "the linters failed (exit $lint_status)" >&2; [ "$status" -ne 0 ] || status=1; }
 echo "linters and tests: $(( $(date +%s) - start )) s" >&2
+exit "$status"
