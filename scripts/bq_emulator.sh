@@ -8,7 +8,7 @@
 #   scripts/bq_emulator.sh setup            create .venv-bqemu (idempotent)
 #   scripts/bq_emulator.sh start [PORT]     start in the background; prints `export …` lines; pid in .bqemu/pid
 #                                           (log in .bqemu/emulator.log at BQEMU_LOG_LEVEL, default warning:
-#                                           at debug it logs every request, which slows the loop)
+#                                           its default, debug, logs every request)
 #   scripts/bq_emulator.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
