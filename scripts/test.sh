@@ -39,7 +39,7 @@ if [ $# -gt 0 ]; then
   exit
 fi
 start=$(date +%s)
-# The linters (one core, about 40 s) run beside pytest, whose workers leave a core idle now and then;
+# The linters (about 40 s alone) run beside pytest, whose workers leave a core idle now and then;
 # their output follows pytest's, and either failing fails the run.
 lint_log="$(mktemp)"
 bash scripts/lint.sh >"$lint_log" 2>&1 &
