@@ -15,22 +15,26 @@ cd "$(dirname "$0")/.."
 VENV=.venv-bqemu
 STATE=.bqemu
 cmd="${1:-start}"
+# sqlglotc: sqlglot compiled with mypyc, the same version as the pure-Python sqlglot bqemulator 1.4.0
+# resolves (it asks for <30.12). The emulator spends most of its CPU parsing each query with sqlglot;
+# compiled, the whole BigQuery loop took 231 s instead of 250 s alone, its daily build 71 s instead of 97 s.
+PKGS=(bqemulator==1.4.0 numpy "duckdb==1.5.5" "duckdb-extension-spatial==1.5.5" "sqlglot==30.11.0" "sqlglotc==30.11.0")
 
 setup() {
-  [ -f "$VENV/.ready" ] && return 0
+  # the marker holds the package list: a venv set up from an older list is brought up to date
+  [ "$(cat "$VENV/.ready" 2>/dev/null)" = "${PKGS[*]}" ] && return 0
   echo "setting up $VENV (bqemulator) …" >&2
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  local pkgs=(bqemulator==1.4.0 numpy "duckdb==1.5.5" "duckdb-extension-spatial==1.5.5")
   if "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1; then
-    "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "${pkgs[@]}"
+    "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "${PKGS[@]}"
   else
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${pkgs[@]}"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PKGS[@]}"
   fi
   local ext
   ext="$(find "$VENV" -name spatial.duckdb_extension -path '*v1.5.5*' | head -n 1)"
   mkdir -p "$STATE/home/.duckdb/extensions/v1.5.5/linux_amd64"
   cp "$ext" "$STATE/home/.duckdb/extensions/v1.5.5/linux_amd64/"
-  touch "$VENV/.ready"
+  echo "${PKGS[*]}" > "$VENV/.ready"
 }
 
 case "$cmd" in
