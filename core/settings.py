@@ -187,6 +187,11 @@ SETTINGS: tuple[Setting, ...] = (
         "ENERGY_REQUIRE_CHROMIUM", "", "set: the dashboard's browser test fails instead of skipping without chromium"
     ),
     Setting("ENERGY_REQUIRE_BQ_EMULATOR", "", "set: the BigQuery loop fails instead of skipping without the emulator"),
+    Setting(
+        "ENERGY_CHROMIUM_INSTALL_STATUS",
+        "",
+        "a file a background chromium install writes its exit status to (.ci/run): the browser test waits for it",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

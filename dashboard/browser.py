@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import settings
+
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -39,12 +41,23 @@ class PageCheck:
     screenshot: Path | None = None
 
 
-def chromium() -> str | None:
+def chromium(wait_s: float = 0) -> str | None:
+    """The chromium executable, or None. When a background install is under way
+    (ENERGY_CHROMIUM_INSTALL_STATUS names the file it writes its exit status to, as .ci/run does, so the
+    download overlaps the tests instead of delaying them), wait up to `wait_s` for it to finish first."""
+    status = (
+        Path(settings.get("ENERGY_CHROMIUM_INSTALL_STATUS"))
+        if settings.is_set("ENERGY_CHROMIUM_INSTALL_STATUS")
+        else None
+    )
+    deadline = time.monotonic() + wait_s
+    while status is not None and not status.exists() and time.monotonic() < deadline:
+        time.sleep(2)
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 def check_page(page: Path, screenshot: Path | None = None, width: int = 1280, height: int = 2400) -> PageCheck:
-    exe = chromium()
+    exe = chromium(wait_s=900)
     if exe is None:
         raise RuntimeError("chromium not found: apt-get install chromium")
     url = page.resolve().as_uri()
