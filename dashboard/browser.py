@@ -45,13 +45,9 @@ def chromium(wait_s: float = 0) -> str | None:
     """The chromium executable, or None. When a background install is under way
     (ENERGY_CHROMIUM_INSTALL_STATUS names the file it writes its exit status to, as .ci/run does, so the
     download overlaps the tests instead of delaying them), wait up to `wait_s` for it to finish first."""
-    status = (
-        Path(settings.get("ENERGY_CHROMIUM_INSTALL_STATUS"))
-        if settings.is_set("ENERGY_CHROMIUM_INSTALL_STATUS")
-        else None
-    )
+    status = settings.get("ENERGY_CHROMIUM_INSTALL_STATUS")
     deadline = time.monotonic() + wait_s
-    while status is not None and not status.exists() and time.monotonic() < deadline:
+    while status and not Path(status).exists() and time.monotonic() < deadline:
         time.sleep(2)
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
