@@ -280,7 +280,7 @@ function drawForecast() {
     `TEPCO's forecast is its intraday forecast, published for past and current days only. ` +
     (groups.length ? "The 90 % interval held the actual on " + groups.map(([g, c]) => `${fmt(c[0] * 100, 0)} % of hours on ${g} (mean width ${fmt(c[1], 1)} %)`).join(", ") + " of the daily runs scored so far."
       : "The 90 % interval is not yet scored on any daily run.");
-  legend("fc-legend", [[C.actual, "actual"], [C.model, "forecast (XGBoost)"], [C.band, "90 % interval"], [C.tepco, "TEPCO forecast"]]);
+  legend("fc-legend", [[C.actual, "actual"], [C.model, "forecast (ours)"], [C.band, "90 % interval"], [C.tepco, "TEPCO forecast"]]);
   const box = {l: 60, r: 990, t: 10, b: 290};
   const all = v.forecast.map(r => T(r.t)).concat(v.actual.map(r => T(r.t)));
   const x = scale(Math.min(...all), Math.max(...all), box.l, box.r);
@@ -303,10 +303,10 @@ function drawForecast() {
 function drawAccuracy() {
   const svg = document.getElementById("chart-accuracy"), rows = D.accuracy;
   if (!rows.length) return empty(svg, "No scored forecast yet (actuals arrive the day after).");
-  const models = [["xgboost", C.model, "XGBoost"], ["seasonal_naive", C.naive, "seasonal naive"], ["tepco_at_issue", C.peer, "TEPCO at issue (peer)"], ["tepco", C.tepco, "TEPCO final (ceiling)"]].filter(m => rows.some(r => r.model === m[0]));
+  const models = [["xgboost", C.model, "ours (XGBoost + HistGB)"], ["seasonal_naive", C.naive, "seasonal naive"], ["tepco_at_issue", C.peer, "TEPCO at issue (peer)"], ["tepco", C.tepco, "TEPCO final (ceiling)"]].filter(m => rows.some(r => r.model === m[0]));
   const ours = rows.find(r => r.model === "xgboost" && r.horizon_day === 1), peer = rows.find(r => r.model === "tepco_at_issue" && r.horizon_day === 1);
   document.getElementById("acc-peer").textContent = ours && peer && ours.n_hours_with_tepco_at_issue
-    ? `Day 1 head-to-head on the same ${ours.n_hours_with_tepco_at_issue} hours: XGBoost ${fmt(ours.mape_pct_on_tepco_at_issue_hours, 2)} % vs TEPCO at issue ${fmt(peer.mape_pct, 2)} % MAPE.`
+    ? `Day 1 head-to-head on the same ${ours.n_hours_with_tepco_at_issue} hours: ours ${fmt(ours.mape_pct_on_tepco_at_issue_hours, 2)} % vs TEPCO at issue ${fmt(peer.mape_pct, 2)} % MAPE.`
     : "No day-1 head-to-head with TEPCO at issue yet (it needs a capture of TEPCO's live file at or before 04:00 JST).";
   legend("acc-legend", models.map(m => [m[1], m[2]]));
   const box = {l: 40, r: 490, t: 10, b: 270}, bw = (box.r - box.l) / 16;

@@ -81,7 +81,7 @@ def test_the_weekly_step_trains_and_the_daily_forecast_reuses_its_model(wh: Path
     out = capsys.readouterr().out
     assert "stage train: success" in out and "stage report: success" in out
     stored = sorted(p.name for p in (wh.parent / "models").iterdir())
-    assert stored == [next(s for s in stored if s.startswith("xgb-20240206-"))]
+    assert stored == [next(s for s in stored if s.startswith("ens-20240206-"))]
     # the train stage's record is loaded by the run's own report stage (whose record, as in every run, the next loads)
     assert q(wh, "select stage, status from raw.pipeline_runs where run_id = 'weekly-train'") == [("train", "success")]
     assert ml_main(["forecast", "--as-of", ISSUE.isoformat()]) == 0  # 14 days after the model's last day
