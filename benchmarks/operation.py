@@ -178,8 +178,12 @@ def main() -> None:
         rc = subprocess.run(
             ["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay)], env=env, capture_output=True, text=True
         ).returncode
-        same = checksums(db) == before
-        print(f"re-run of {replay}: exit {rc}, {time.perf_counter() - t0:.1f} s, business marts identical: {same}")
+        after = checksums(db)
+        changed = [t for t in MARTS if after[t] != before[t]]
+        print(
+            f"re-run of {replay}: exit {rc}, {time.perf_counter() - t0:.1f} s, business marts identical: {not changed}"
+            + (f" (changed: {', '.join(f'{t} {before[t]} → {after[t]}' for t in changed)})" if changed else "")
+        )
         # two at once
         a = subprocess.Popen(
             ["bash", str(REPO / "run_daily.sh"), "--as-of", str(replay), "--skip-forecast"],
