@@ -46,13 +46,17 @@ def test_runs_killed_at_each_stage_then_the_next_run_completes(case) -> None:
         marker = f"stage {stage}: "
         deadline = time.time() + 300
         assert proc.stdout is not None
+        seen: list[str] = []
         for line in proc.stdout:
+            seen.append(line)
             if marker in line and "exit" not in line:
                 time.sleep(1.5)
                 break
             assert time.time() < deadline
         else:
-            raise AssertionError(f"the run ended before stage {stage} started")
+            raise AssertionError(
+                f"the run ended (exit {proc.wait()}) before stage {stage} started:\n{''.join(seen)[-3000:]}"
+            )
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         gone_by = time.time() + 15  # the stage process outlives bash by a moment while the kernel tears it down
