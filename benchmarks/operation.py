@@ -5,8 +5,8 @@
 After a backfill up to the day before --start, one simulator is re-pointed to each day in turn
 (its control endpoint) and run_daily.sh runs as the README's crontab has it: the weekly step
 `run_daily.sh --train` on Sundays (before that day's run), then the daily run. The first daily run
-finds no stored model and trains (as a user's first run does); it is reported apart from the others. Prints each run's exit code and wall
-time, the median and maximum, and checks that rpt_pipeline_runs holds every stage of every run
+finds no stored model and trains (as a user's first run does); it is reported apart from the others.
+Prints each run's exit code and wall time, the median and maximum, and checks that rpt_pipeline_runs holds every stage of every run
 and rpt_forecast_accuracy_by_horizon the daily runs. Then re-runs one day and compares every
 business mart (checksums), and starts two runs at once (one must be refused).
 
@@ -103,7 +103,7 @@ def main() -> None:
             print(f"run_daily --as-of {day}: exit {proc.returncode}, {walls[-1]:.1f} s (model {trained})", flush=True)
             if proc.returncode != 0:
                 print(proc.stdout[-3000:])
-        later = walls[1:]
+        later = walls[1:] or walls  # (--days 1: only the first)
         print(
             f"\n{len(codes)} runs ({args.days} daily, {len(train_walls)} weekly train steps): {codes.count(0)} exit 0\n"
             f"daily runs after the first: wall time median {statistics.median(later):.1f} s, max {max(later):.1f} s; "
