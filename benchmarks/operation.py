@@ -6,9 +6,10 @@ After a backfill up to the day before --start, one simulator is re-pointed to ea
 (its control endpoint) and run_daily.sh runs as the README's crontab has it: the weekly step
 `run_daily.sh --train` on Sundays (before that day's run), then the daily run. The first daily run
 finds no stored model and trains (as a user's first run does); it is reported apart from the others.
-Prints each run's exit code and wall time, the median and maximum, and checks that rpt_pipeline_runs holds every stage of every run
-and rpt_forecast_accuracy_by_horizon the daily runs. Then re-runs one day and compares every
-business mart (checksums), and starts two runs at once (one must be refused).
+Prints each run's exit code and wall time, the median and maximum, and checks that
+rpt_pipeline_runs holds every stage of every run and rpt_forecast_accuracy_by_horizon the daily
+runs. Then re-runs one day and compares every business mart (checksums), and starts two runs at
+once (one must be refused).
 
 To show a refactor kept behaviour, keep the work folder and checksum its raw tables and marts:
     python -m benchmarks.operation --keep DIR && python -m benchmarks.table_checksums DIR/warehouse.duckdb --json A.json
