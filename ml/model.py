@@ -6,7 +6,8 @@ level. Two gradient-boosting learners from different libraries (different binnin
 leaf-wise trees, row and column sampling vs none) fit that target and their ratios are averaged:
 their errors are only partly correlated, so the mean beats either (chosen on 2023, see MEMBERS).
 Prediction intervals are split-conformal: the 5 % and 95 % quantiles of the relative validation
-errors per horizon day (a 90 % interval that widens with the horizon).
+errors per horizon day (a 90 % interval that widens with the horizon), of the forecast as issued:
+the nowcast (below) corrects the validation forecasts too.
 
 Retraining policy (documented in the README): a stored model is reused while it is at most
 `retrain_days` old (daily runs: ENERGY_MODEL_MAX_AGE_DAYS, 14; backtests: 28) *and* was trained only
@@ -35,7 +36,7 @@ import xgboost as xgb
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from ml.features import FEATURES as ALL_FEATURES
-from ml.features import HORIZON_DAYS, DayGrid, build_features
+from ml.features import HORIZON_DAYS, TODAY_KNOWN_HOURS, DayGrid, build_features
 
 PARAMS: dict = {
     "objective": "reg:squarederror",
@@ -109,7 +110,7 @@ def spec_hash() -> str:
             "histgb": HGB_PARAMS,
             "histgb_max_iter": HGB_MAX_ITER,
             "stride": STRIDE_DAYS,
-            "interval": "conformal on archived-forecast residuals when the warehouse has them",
+            "interval": "conformal on archived-forecast residuals when the warehouse has them, nowcast included",
             "training_weather": TRAINING_WEATHER,
             "archive_stride": ARCHIVE_STRIDE_DAYS,
             "weather_damping": "by lead toward the normal" if TRAINING_WEATHER == "observed" else None,
@@ -247,6 +248,7 @@ def archive_residuals(
             continue
         ratio = predict_ratio(booster, histgb, f[FEATURES].to_numpy(dtype=np.float32), rounds)
         pred = ratio * f["level_mw"].to_numpy()
+        pred = pred * nowcast_rows(f, pred)  # as the forecast is issued (ml.run.forecast_issue)
         rel.append(f["demand_mw"].to_numpy() / pred - 1)
         hor.append(f["horizon_day"].to_numpy())
     if not rel:
@@ -289,7 +291,10 @@ def train(
         first_hgb.iterations = first_hgb.best_iterations(x[val_mask], y[val_mask])
     val = frame[val_mask]
     val_pred = predict_ratio(first, first_hgb, x[val_mask], rounds) * val["level_mw"].to_numpy()
-    rel, rel_h = val["demand_mw"].to_numpy() / val_pred - 1, val["horizon_day"].to_numpy()
+    # the interval's residuals: of the forecast as issued, nowcast included (the metrics stay without
+    # it, as the drift check `recent_day1_mape` measures)
+    rel = val["demand_mw"].to_numpy() / (val_pred * nowcast_rows(val, val_pred)) - 1
+    rel_h = val["horizon_day"].to_numpy()
     calibration = "observed_weather"
     damping = fit_damping(grid, issue, archive, vintages) if TRAINING_WEATHER == "observed" else None
     if archive is not None and not archive.empty:
@@ -450,11 +455,27 @@ def nowcast_factor(predicted_mw: np.ndarray, known_mw: np.ndarray) -> tuple[np.n
     ok = ~np.isnan(known_mw)
     if not ok.any():
         return np.ones(len(predicted_mw)), None
-    e = float(np.sum(known_mw[ok]) / np.sum(predicted_mw[:n][ok]) - 1)
-    e = max(-NOWCAST_MAX_ERROR, min(NOWCAST_MAX_ERROR, e))
-    lead = np.arange(len(predicted_mw)) - (n - 1)
-    weight = np.where(lead <= 0, 1.0, NOWCAST_GAIN * np.exp(-np.maximum(lead, 0) / NOWCAST_TAU_HOURS))
-    return 1 + e * weight, e
+    e = float(np.clip(np.sum(known_mw[ok]) / np.sum(predicted_mw[:n][ok]) - 1, -NOWCAST_MAX_ERROR, NOWCAST_MAX_ERROR))
+    return 1 + e * _nowcast_weight(np.arange(len(predicted_mw)) - (n - 1)), e
+
+
+def _nowcast_weight(lead: np.ndarray) -> np.ndarray:
+    """How much of the first hours' error an hour `lead` hours after the last of them keeps."""
+    return np.where(lead <= 0, 1.0, NOWCAST_GAIN * np.exp(-np.maximum(lead, 0) / NOWCAST_TAU_HOURS))
+
+
+def nowcast_rows(frame: pd.DataFrame, predicted_mw: np.ndarray) -> np.ndarray:
+    """`nowcast_factor` for feature rows of any number of issues (`build_features`' columns), the
+    known hours being each issue's rows of day 1 before TODAY_KNOWN_HOURS that have a demand: the
+    validation forecasts' correction, so that the interval is calibrated on the forecast as issued."""
+    day1 = ((frame["horizon_day"] == 1) & (frame["hour"] < TODAY_KNOWN_HOURS) & frame["demand_mw"].notna()).to_numpy()
+    issue = frame["issue_day_index"].to_numpy()
+    sums = pd.DataFrame({"issue": issue[day1], "known": frame["demand_mw"].to_numpy()[day1], "pred": predicted_mw[day1]})
+    sums = sums.groupby("issue")[["known", "pred"]].sum()
+    e = (sums["known"] / sums["pred"] - 1).clip(-NOWCAST_MAX_ERROR, NOWCAST_MAX_ERROR)
+    e_row = pd.Series(issue).map(e).fillna(0.0).to_numpy()
+    lead = ((frame["horizon_day"] - 1) * 24 + frame["hour"]).to_numpy() - (TODAY_KNOWN_HOURS - 1)
+    return 1 + e_row * _nowcast_weight(lead)
 
 
 def recent_day1_mape(model: TrainedModel, grid: DayGrid, issue: date, days: int = 7) -> float | None:

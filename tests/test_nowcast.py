@@ -1,11 +1,12 @@
-"""The day-1 nowcast correction (ml.model.nowcast_factor): fast, no warehouse."""
+"""The day-1 nowcast correction (ml.model.nowcast_factor, nowcast_rows): fast, no warehouse."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ml.features import TODAY_KNOWN_HOURS
-from ml.model import NOWCAST_GAIN, NOWCAST_MAX_ERROR, NOWCAST_TAU_HOURS, nowcast_factor
+from ml.model import NOWCAST_GAIN, NOWCAST_MAX_ERROR, NOWCAST_TAU_HOURS, nowcast_factor, nowcast_rows
 
 
 def test_the_first_hours_error_carries_forward_and_fades() -> None:
@@ -31,3 +32,25 @@ def test_a_wild_provisional_value_is_capped() -> None:
     predicted = np.full(384, 30_000.0)
     _, e = nowcast_factor(predicted, np.array([90_000.0, 30_000.0, 30_000.0]))
     assert e == NOWCAST_MAX_ERROR
+
+
+def test_validation_rows_get_the_correction_each_issue_would_have_had() -> None:
+    """The interval's residuals are of the forecast as issued: `nowcast_rows` over two issues' rows
+    gives, for each, exactly `nowcast_factor` on its 384 hours with its day-1 first hours as known."""
+    rng = np.random.default_rng(7)
+    frames, preds, expected = [], [], []
+    for issue, bias in ((100, 0.03), (105, -0.2)):  # the second's error is capped
+        horizon = np.repeat(np.arange(1, 17), 24)
+        hour = np.tile(np.arange(24), 16)
+        pred = rng.uniform(25_000, 35_000, 384)
+        demand = pred * (1 + bias + rng.normal(0, 0.01, 384))
+        frames.append(
+            pd.DataFrame({"issue_day_index": issue, "horizon_day": horizon, "hour": hour, "demand_mw": demand})
+        )
+        preds.append(pred)
+        expected.append(nowcast_factor(pred, demand[:TODAY_KNOWN_HOURS])[0])
+    frame, pred = pd.concat(frames, ignore_index=True), np.concatenate(preds)
+    np.testing.assert_allclose(nowcast_rows(frame, pred), np.concatenate(expected), rtol=1e-12)
+    # an issue whose first hours are unknown is left as it is
+    frame.loc[(frame["issue_day_index"] == 105) & (frame["hour"] < TODAY_KNOWN_HOURS), "demand_mw"] = np.nan
+    assert np.all(nowcast_rows(frame, pred)[384:] == 1)
