@@ -303,7 +303,7 @@ function drawForecast() {
 function drawAccuracy() {
   const svg = document.getElementById("chart-accuracy"), rows = D.accuracy;
   if (!rows.length) return empty(svg, "No scored forecast yet (actuals arrive the day after).");
-  const models = [["xgboost", C.model, "ours (XGBoost + HistGB)"], ["seasonal_naive", C.naive, "seasonal naive"], ["tepco_at_issue", C.peer, "TEPCO at issue (peer)"], ["tepco", C.tepco, "TEPCO final (ceiling)"]].filter(m => rows.some(r => r.model === m[0]));
+  const models = [["xgboost", C.model, "ours (boosted-tree ensemble)"], ["seasonal_naive", C.naive, "seasonal naive"], ["tepco_at_issue", C.peer, "TEPCO at issue (peer)"], ["tepco", C.tepco, "TEPCO final (ceiling)"]].filter(m => rows.some(r => r.model === m[0]));
   const ours = rows.find(r => r.model === "xgboost" && r.horizon_day === 1), peer = rows.find(r => r.model === "tepco_at_issue" && r.horizon_day === 1);
   document.getElementById("acc-peer").textContent = ours && peer && ours.n_hours_with_tepco_at_issue
     ? `Day 1 head-to-head on the same ${ours.n_hours_with_tepco_at_issue} hours: ours ${fmt(ours.mape_pct_on_tepco_at_issue_hours, 2)} % vs TEPCO at issue ${fmt(peer.mape_pct, 2)} % MAPE.`

@@ -1,10 +1,12 @@
-"""Train, store, reuse and apply the demand model: XGBoost and scikit-learn's HistGradientBoosting.
+"""Train, store, reuse and apply the demand model: an ensemble of XGBoost and scikit-learn's
+HistGradientBoosting learners.
 
 One direct model for all 16 horizon days: the target is demand divided by the level of the week
 before the issue date, so the model learns shapes and temperature responses, not the absolute
-level. Two gradient-boosting learners from different libraries (different binning, depth-wise vs
-leaf-wise trees, row and column sampling vs none) fit that target and their ratios are averaged:
-their errors are only partly correlated, so the mean beats either (chosen on 2023, see MEMBERS).
+level. Four gradient-boosting learners fit it and their ratios are averaged (MEMBERS): XGBoost,
+HistGradientBoosting from another library (different binning, leaf-wise trees, no sampling), a
+deeper and slower XGBoost, and an XGBoost on the change from last week's profile instead of the
+ratio itself. Their errors are only partly correlated, so the mean beats every one (chosen on 2023).
 Prediction intervals are split-conformal: the 5 % and 95 % quantiles of the relative validation
 errors per horizon day (a 90 % interval that widens with the horizon), of the forecast as issued:
 the nowcast (below) corrects the validation forecasts too.
@@ -52,15 +54,15 @@ PARAMS: dict = {
 }
 MAX_ROUNDS = 1500
 EARLY_STOPPING = 60
-#: The ensemble's learners; their ratio forecasts are averaged with equal weights. Chosen on 2023 only
-#: (13 Monday issues, `make bench-accuracy`'s weathers): MAPE day 1 04–23 h / days 2–7 / days 8–16,
-#: XGBoost alone 2.06 / 2.69 / 2.82 % with observed weather standing in for the forecast and
-#: 2.21 / 3.80 / 4.54 % with simulated weather error; with HistGB 1.87 / 2.48 / 2.61 % and
-#: 2.01 / 3.67 / 4.38 %. Cheaper HistGB settings gave back much of the gain (observed weather: early
-#: stopping with patience 200 1.92 / 2.54 / 2.64 %, learning rate 0.15 2.05 / 2.57 / 2.71 %), and so did
-#: a leaf-wise XGBoost in its place (1.83 / 2.61 / 2.75 %). Training costs three to five times XGBoost's
-#: (a first run's: 89 s against 15 s).
-MEMBERS = ("xgboost", "histgb")
+#: A second XGBoost: deeper trees, a lower learning rate, fewer columns per tree, another seed.
+DEEP_PARAMS: dict = {
+    **PARAMS,
+    "max_depth": 10,
+    "learning_rate": 0.05,
+    "min_child_weight": 20,
+    "colsample_bytree": 0.6,
+    "seed": 5,
+}
 HGB_PARAMS: dict = {
     "learning_rate": 0.08,
     "max_leaf_nodes": 63,
@@ -68,12 +70,45 @@ HGB_PARAMS: dict = {
     "l2_regularization": 1.0,
     "random_state": 3,
 }
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """One learner of the ensemble: its library, parameters and target."""
+
+    learner: str  # "xgboost" or "histgb"
+    params: dict
+    #: None: the member fits demand / level itself; a feature name: it fits the ratio minus that
+    #: feature (last week's profile), so it learns the change from it and can reach beyond the ratios
+    #: it was trained on, where trees on the ratio itself stop at the largest they saw.
+    base: str | None = None
+
+
+#: The ensemble's learners; their ratio forecasts are averaged with equal weights. Chosen on 2023 only.
+#: - 13 Monday issues, `make bench-accuracy`'s weathers, MAPE day 1 04–23 h / days 2–7 / days 8–16:
+#:   XGBoost alone 2.06 / 2.69 / 2.82 % with observed weather standing in for the forecast and
+#:   2.21 / 3.80 / 4.54 % with simulated weather error; with HistGB 1.87 / 2.48 / 2.61 % and
+#:   2.01 / 3.67 / 4.38 %. Cheaper HistGB settings gave back much of the gain, and so did a leaf-wise
+#:   XGBoost in its place (1.83 / 2.61 / 2.75 %).
+#: - 26 Mondays every other week, observed weather, a model every 8 weeks (the members' predictions
+#:   kept and combined offline): XGBoost + HistGB 2.05 / 2.38 / 2.58 %; + the deep XGBoost
+#:   1.96 / 2.34 / 2.53 %; + the change-from-last-week XGBoost 1.94 / 2.32 / 2.45 %; all four
+#:   1.87 / 2.31 / 2.45 %. Alone they score 2.24 / 2.46 / 2.60 (xgboost), 1.98 / 2.45 / 2.62 (deep),
+#:   2.18 / 2.57 / 2.58 (change) and 2.15 / 2.54 / 2.79 % (HistGB): the mean beats every one.
+#:   Weights other than equal moved no group by more than 0.02 pp.
+#: Training costs: HistGB about three times the three XGBoost members together.
+MEMBERS: dict[str, MemberSpec] = {
+    "xgboost": MemberSpec("xgboost", PARAMS),
+    "histgb": MemberSpec("histgb", HGB_PARAMS),
+    "xgboost_deep": MemberSpec("xgboost", DEEP_PARAMS),
+    "xgboost_change": MemberSpec("xgboost", PARAMS, base="p_last_week"),
+}
 #: HistGB's iterations are chosen on the validation weeks (the stage whose ratio has the smallest mean
 #: absolute error, up to this many), then the member is refitted on every row with that many, as
 #: XGBoost's rounds are. Of the 2024 benchmark's 13 models, 4 chose the cap and 7 more chose over 900;
 #: 2500 was measured on 2023 (`benchmarks.dev_eval`, 26 Mondays every other week, observed weather):
 #: 2.07 / 2.38 / 2.54 % against 2.06 / 2.39 / 2.59 % (day 1 04–23 h / days 2–7 / days 8–16) for 1.8 times
-#: the training time.
+#: the training time; within the four members, 1.88 / 2.31 / 2.43 % against 1.87 / 2.31 / 2.45 %.
 HGB_MAX_ITER = 1000
 STRIDE_DAYS = 5  # one training issue date every 5 days (cycles through all weekdays)
 VALIDATION_DAYS = 56
@@ -104,10 +139,8 @@ def spec_hash() -> str:
     blob = json.dumps(
         {
             "features": FEATURES,
-            "params": PARAMS,
             "rounds": MAX_ROUNDS,
-            "members": MEMBERS,
-            "histgb": HGB_PARAMS,
+            "members": {name: vars(spec) for name, spec in MEMBERS.items()},
             "histgb_max_iter": HGB_MAX_ITER,
             "stride": STRIDE_DAYS,
             "interval": "conformal on archived-forecast residuals when the warehouse has them, nowcast included",
@@ -118,6 +151,48 @@ def spec_hash() -> str:
         }
     )
     return hashlib.sha1(blob.encode()).hexdigest()[:8]
+
+
+@dataclass
+class XGBoostMember:
+    """A fitted XGBoost booster, how many of its rounds predict (None: all) and the column of its
+    target's base (None: it predicts the ratio itself)."""
+
+    booster: xgb.Booster
+    base: int | None = None
+    iterations: int | None = None
+
+    @staticmethod
+    def _base(x: np.ndarray, base: int | None) -> np.ndarray | float:
+        # a week without demand has no level either, so such a row has no target; 1 keeps XGBoost's
+        # labels finite should one slip through
+        return 0.0 if base is None else np.nan_to_num(x[:, base].astype(np.float64), nan=1.0)
+
+    @classmethod
+    def fit(
+        cls,
+        params: dict,
+        base: int | None,
+        x: np.ndarray,
+        y: np.ndarray,
+        rounds: int = MAX_ROUNDS,
+        val: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> XGBoostMember:
+        """Fit `rounds` rounds; with `val` rows, stop early on them and keep the best round count."""
+        train = xgb.DMatrix(x, label=y - cls._base(x, base), feature_names=FEATURES)
+        if val is None:
+            return cls(xgb.train(params, train, rounds, verbose_eval=False), base, rounds)
+        xv, yv = val
+        dval = xgb.DMatrix(xv, label=yv - cls._base(xv, base), feature_names=FEATURES)
+        booster = xgb.train(
+            params, train, rounds, evals=[(dval, "val")], early_stopping_rounds=EARLY_STOPPING, verbose_eval=False
+        )
+        return cls(booster, base, booster.best_iteration + 1)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        dm = xgb.DMatrix(x, feature_names=FEATURES)
+        out = self.booster.predict(dm, iteration_range=(0, self.iterations or 0))
+        return out + self._base(x, self.base)
 
 
 @dataclass
@@ -132,9 +207,9 @@ class HistGBMember:
     iterations: int | None = None
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, max_iter: int) -> HistGBMember:
+    def fit(cls, x: np.ndarray, y: np.ndarray, max_iter: int, params: dict | None = None) -> HistGBMember:
         columns = [j for j in range(x.shape[1]) if len(np.unique(x[np.isfinite(x[:, j]), j])) >= 2]
-        reg = HistGradientBoostingRegressor(max_iter=max_iter, early_stopping=False, **HGB_PARAMS)
+        reg = HistGradientBoostingRegressor(max_iter=max_iter, early_stopping=False, **(params or HGB_PARAMS))
         return cls(reg.fit(x[:, columns], y), columns)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -149,12 +224,32 @@ class HistGBMember:
         return int(np.argmin(maes)) + 1
 
 
+Member = XGBoostMember | HistGBMember
+
+
+def fit_member(
+    spec: MemberSpec,
+    x: np.ndarray,
+    y: np.ndarray,
+    val: tuple[np.ndarray, np.ndarray] | None = None,
+    iterations: int | None = None,
+) -> Member:
+    """One member fitted on (x, y): with `val` rows, its iteration count chosen on them (XGBoost: early
+    stopping; HistGB: the best of HGB_MAX_ITER stages); else exactly `iterations` (the refit on every row)."""
+    if spec.learner == "xgboost":
+        base = FEATURES.index(spec.base) if spec.base is not None else None
+        return XGBoostMember.fit(spec.params, base, x, y, iterations or MAX_ROUNDS, val)
+    member = HistGBMember.fit(x, y, iterations or HGB_MAX_ITER, spec.params)
+    if val is not None:
+        member.iterations = member.best_iterations(*val)
+    return member
+
+
 @dataclass
 class TrainedModel:
-    booster: xgb.Booster
+    #: the ensemble's fitted learners by name (MEMBERS)
+    members: dict[str, Member]
     meta: dict
-    #: the second member (None: a model of XGBoost alone)
-    histgb: HistGBMember | None = None
 
     @property
     def version(self) -> str:
@@ -165,16 +260,10 @@ class TrainedModel:
         return date.fromisoformat(self.meta["trained_through"])
 
 
-def predict_ratio(
-    booster: xgb.Booster, histgb: HistGBMember | None, x: np.ndarray, rounds: int | None = None
-) -> np.ndarray:
+def predict_ratio(members: dict[str, Member], x: np.ndarray) -> np.ndarray:
     """The forecast of demand / level for feature rows `x` (FEATURES' columns, float32): the mean of
-    the members' (XGBoost's alone when `histgb` is None). `rounds`: XGBoost's trees to use (None: all)."""
-    dm = xgb.DMatrix(x, feature_names=FEATURES)
-    ratio = booster.predict(dm, iteration_range=(0, rounds)) if rounds else booster.predict(dm)
-    if histgb is None:
-        return ratio
-    return (ratio + histgb.predict(x)) / 2
+    the members' forecasts."""
+    return np.mean([m.predict(x) for m in members.values()], axis=0)
 
 
 def training_issues(grid: DayGrid, issue: date, stride: int = STRIDE_DAYS) -> list[date]:
@@ -220,9 +309,7 @@ def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
 
 
 def archive_residuals(
-    booster: xgb.Booster,
-    histgb: HistGBMember | None,
-    rounds: int,
+    members: dict[str, Member],
     grid: DayGrid,
     issue: date,
     val_issues: list[date],
@@ -246,8 +333,7 @@ def archive_residuals(
         f = f[(f["target_day_index"] < i_d) & f["y_ratio"].notna() & (f["target_in_grid"] > 0)]
         if f.empty:
             continue
-        ratio = predict_ratio(booster, histgb, f[FEATURES].to_numpy(dtype=np.float32), rounds)
-        pred = ratio * f["level_mw"].to_numpy()
+        pred = predict_ratio(members, f[FEATURES].to_numpy(dtype=np.float32)) * f["level_mw"].to_numpy()
         pred = pred * nowcast_rows(f, pred)  # as the forecast is issued (ml.run.forecast_issue)
         rel.append(f["demand_mw"].to_numpy() / pred - 1)
         hor.append(f["horizon_day"].to_numpy())
@@ -280,17 +366,14 @@ def train(
         raise RuntimeError(f"only {len(frame)} training rows before {issue}: backfill more history first")
     val_mask = (frame["issue_day_index"] >= i_d - VALIDATION_DAYS).to_numpy()
     x, y = frame[FEATURES].to_numpy(dtype=np.float32), frame["y_ratio"].to_numpy()
-    dtrain = xgb.DMatrix(x[~val_mask], label=y[~val_mask], feature_names=FEATURES)
-    dval = xgb.DMatrix(x[val_mask], label=y[val_mask], feature_names=FEATURES)
-    first = xgb.train(
-        PARAMS, dtrain, MAX_ROUNDS, evals=[(dval, "val")], early_stopping_rounds=EARLY_STOPPING, verbose_eval=False
-    )
-    rounds = first.best_iteration + 1
-    first_hgb = HistGBMember.fit(x[~val_mask], y[~val_mask], HGB_MAX_ITER) if "histgb" in MEMBERS else None
-    if first_hgb is not None:
-        first_hgb.iterations = first_hgb.best_iterations(x[val_mask], y[val_mask])
+    # each member on the rows before the validation weeks, its iteration count chosen on them
+    first = {
+        name: fit_member(spec, x[~val_mask], y[~val_mask], val=(x[val_mask], y[val_mask]))
+        for name, spec in MEMBERS.items()
+    }
+    iterations = {name: m.iterations for name, m in first.items()}
     val = frame[val_mask]
-    val_pred = predict_ratio(first, first_hgb, x[val_mask], rounds) * val["level_mw"].to_numpy()
+    val_pred = predict_ratio(first, x[val_mask]) * val["level_mw"].to_numpy()
     # the interval's residuals: of the forecast as issued, nowcast included (the metrics stay without
     # it, as the drift check `recent_day1_mape` measures)
     rel = val["demand_mw"].to_numpy() / (val_pred * nowcast_rows(val, val_pred)) - 1
@@ -300,7 +383,7 @@ def train(
     if archive is not None and not archive.empty:
         # every day of the validation weeks, not only the training stride's: five times the residuals
         val_issues = [issue - timedelta(days=k) for k in range(VALIDATION_DAYS, 0, -CALIBRATION_STRIDE_DAYS)]
-        a_rel, a_h = archive_residuals(first, first_hgb, rounds, grid, issue, val_issues, archive, damping)
+        a_rel, a_h = archive_residuals(first, grid, issue, val_issues, archive, damping)
         if len(a_rel) >= len(rel) // 2:  # the archive covers the validation weeks
             rel, rel_h, calibration = a_rel, a_h, "previous_runs"
     quantiles = {}
@@ -316,13 +399,12 @@ def train(
             val["demand_mw"].to_numpy()[(val_h >= 2) & (val_h <= 7)], val_pred[(val_h >= 2) & (val_h <= 7)]
         ),
         "mape_all": _mape(val["demand_mw"].to_numpy(), val_pred),
-        "rounds": rounds,
-        "histgb_iterations": first_hgb.iterations if first_hgb is not None else None,
+        "iterations": iterations,
     }
-    full = xgb.train(PARAMS, xgb.DMatrix(x, label=y, feature_names=FEATURES), rounds, verbose_eval=False)
-    full_hgb = HistGBMember.fit(x, y, first_hgb.iterations or 1) if first_hgb is not None else None
+    # then on every row with that many
+    full = {name: fit_member(spec, x, y, iterations=iterations[name]) for name, spec in MEMBERS.items()}
     through = issue - timedelta(days=1)
-    version = f"{'ens' if full_hgb is not None else 'xgb'}-{through:%Y%m%d}-{spec_hash()}"
+    version = f"ens-{through:%Y%m%d}-{spec_hash()}"
     meta = {
         "version": version,
         "spec": spec_hash(),
@@ -331,9 +413,7 @@ def train(
         "training_rows": int(len(frame)),
         "training_issue_dates": [str(training_issues(grid, issue)[0]), str(training_issues(grid, issue)[-1])],
         "features": FEATURES,
-        "params": PARAMS,
-        "members": list(MEMBERS),
-        "histgb_params": HGB_PARAMS,
+        "members": {name: vars(spec) for name, spec in MEMBERS.items()},
         "validation": val_metrics,
         "interval_level": INTERVAL[1] - INTERVAL[0],
         "conformal_quantiles": quantiles,
@@ -351,26 +431,29 @@ def train(
         "fit_seconds": round(time.perf_counter() - t0, 1),
     }
     log(
-        f"trained {version}: {len(frame):,} rows, {rounds} XGBoost rounds"
-        + (f", {first_hgb.iterations} HistGB iterations" if first_hgb is not None else "")
-        + ", validation MAPE day 1 "
+        f"trained {version}: {len(frame):,} rows, iterations "
+        + ", ".join(f"{name} {n}" for name, n in iterations.items())
+        + "; validation MAPE day 1 "
         f"{val_metrics['mape_day1']:.2f} %, all {val_metrics['mape_all']:.2f} % ({meta['fit_seconds']} s); "
         f"training issues by weather {by_weather}"
     )
-    return TrainedModel(full, meta, full_hgb)
+    return TrainedModel(full, meta)
 
 
-#: The HistGB member's file beside XGBoost's model.ubj and meta.json.
-HISTGB_FILE = "histgb.pkl"
+def member_file(name: str, learner: str) -> str:
+    """A member's file beside meta.json: XGBoost's own format; for scikit-learn its only way, a pickle
+    (the file is the project's own, in its models folder)."""
+    return f"{name}.ubj" if learner == "xgboost" else f"{name}.pkl"
 
 
 def save(model: TrainedModel, models_dir: Path) -> Path:
     folder = models_dir / model.version
     folder.mkdir(parents=True, exist_ok=True)
-    model.booster.save_model(str(folder / "model.ubj"))
-    if model.histgb is not None:
-        # scikit-learn models persist only by pickle; the file is the project's own (its models folder)
-        (folder / HISTGB_FILE).write_bytes(pickle.dumps(model.histgb))
+    for name, member in model.members.items():
+        if isinstance(member, XGBoostMember):
+            member.booster.save_model(str(folder / member_file(name, "xgboost")))
+        else:
+            (folder / member_file(name, "histgb")).write_bytes(pickle.dumps(member))
     (folder / "meta.json").write_text(json.dumps(model.meta, indent=2), encoding="utf-8")
     return folder
 
@@ -389,11 +472,17 @@ def load_usable(models_dir: Path, issue: date, retrain_days: int) -> TrainedMode
             best = (through, meta_path.parent)
     if best is None:
         return None
-    booster = xgb.Booster()
-    booster.load_model(str(best[1] / "model.ubj"))
     meta = json.loads((best[1] / "meta.json").read_text(encoding="utf-8"))
-    histgb = pickle.loads((best[1] / HISTGB_FILE).read_bytes()) if "histgb" in meta.get("members", []) else None
-    return TrainedModel(booster, meta, histgb)
+    members: dict[str, Member] = {}
+    for name, spec in meta["members"].items():
+        path = best[1] / member_file(name, spec["learner"])
+        if spec["learner"] == "xgboost":
+            booster = xgb.Booster()
+            booster.load_model(str(path))
+            members[name] = XGBoostMember(booster, FEATURES.index(spec["base"]) if spec["base"] else None)
+        else:
+            members[name] = pickle.loads(path.read_bytes())
+    return TrainedModel(members, meta)
 
 
 #: Daily operation: once a horizon day has this many scored hours of the project's own daily forecasts
@@ -424,7 +513,7 @@ def interval_quantiles(model: TrainedModel, scored: pd.DataFrame | None) -> tupl
 
 def predict(model: TrainedModel, frame: pd.DataFrame, quantiles: dict[str, list[float]] | None = None) -> pd.DataFrame:
     """Point forecast and conformal interval (MW) for feature rows (the model's quantiles unless given)."""
-    ratio = predict_ratio(model.booster, model.histgb, frame[FEATURES].to_numpy(dtype=np.float32))
+    ratio = predict_ratio(model.members, frame[FEATURES].to_numpy(dtype=np.float32))
     pred = ratio * frame["level_mw"].to_numpy()
     q = quantiles or model.meta["conformal_quantiles"]
     lo = np.array([q[str(int(h))][0] for h in frame["horizon_day"]])
@@ -470,7 +559,9 @@ def nowcast_rows(frame: pd.DataFrame, predicted_mw: np.ndarray) -> np.ndarray:
     validation forecasts' correction, so that the interval is calibrated on the forecast as issued."""
     day1 = ((frame["horizon_day"] == 1) & (frame["hour"] < TODAY_KNOWN_HOURS) & frame["demand_mw"].notna()).to_numpy()
     issue = frame["issue_day_index"].to_numpy()
-    sums = pd.DataFrame({"issue": issue[day1], "known": frame["demand_mw"].to_numpy()[day1], "pred": predicted_mw[day1]})
+    sums = pd.DataFrame(
+        {"issue": issue[day1], "known": frame["demand_mw"].to_numpy()[day1], "pred": predicted_mw[day1]}
+    )
     sums = sums.groupby("issue")[["known", "pred"]].sum()
     e = (sums["known"] / sums["pred"] - 1).clip(-NOWCAST_MAX_ERROR, NOWCAST_MAX_ERROR)
     e_row = pd.Series(issue).map(e).fillna(0.0).to_numpy()

@@ -1,13 +1,26 @@
-"""The ensemble's HistGB member and the averaged ratio (ml.model): fast, no warehouse."""
+"""The ensemble's members, the averaged ratio and a stored model's round trip (ml.model): fast, no warehouse."""
 
 from __future__ import annotations
 
 import pickle
+from datetime import date
 
 import numpy as np
 import xgboost as xgb
 
-from ml.model import FEATURES, HistGBMember, predict_ratio
+from ml.model import (
+    FEATURES,
+    MEMBERS,
+    HistGBMember,
+    TrainedModel,
+    XGBoostMember,
+    fit_member,
+    load_usable,
+    member_file,
+    predict_ratio,
+    save,
+    spec_hash,
+)
 
 
 def _rows(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +64,43 @@ def test_the_ensemble_averages_its_members_ratios() -> None:
     booster = xgb.train({"max_depth": 3, "nthread": 1}, xgb.DMatrix(x, label=y, feature_names=FEATURES), 30)
     member = HistGBMember.fit(x, y, max_iter=30)
     alone = booster.predict(xgb.DMatrix(x, feature_names=FEATURES))
-    np.testing.assert_array_equal(predict_ratio(booster, None, x), alone)
-    np.testing.assert_allclose(predict_ratio(booster, member, x), (alone + member.predict(x)) / 2, rtol=1e-6)
+    np.testing.assert_array_equal(predict_ratio({"xgboost": XGBoostMember(booster)}, x), alone)
+    both = predict_ratio({"xgboost": XGBoostMember(booster), "histgb": member}, x)
+    np.testing.assert_allclose(both, (alone + member.predict(x)) / 2, rtol=1e-6)
     first10 = booster.predict(xgb.DMatrix(x, feature_names=FEATURES), iteration_range=(0, 10))
-    np.testing.assert_array_equal(predict_ratio(booster, None, x, rounds=10), first10)
+    np.testing.assert_array_equal(XGBoostMember(booster, iterations=10).predict(x), first10)
+
+
+def test_a_member_on_the_change_from_a_base_feature_adds_it_back() -> None:
+    """`xgboost_change` fits the ratio minus last week's profile: its trees see that difference and
+    its forecast is the base plus their sum, so it reaches ratios beyond those it was trained on."""
+    x, y = _rows(3000, 6)
+    base = 3  # the informative normal column stands in for the base feature
+    x_train, y_train = x[x[:, base] < 1], (1 + x[:, base])[x[:, base] < 1]  # the target is base + 1
+    member = XGBoostMember.fit({"max_depth": 3, "nthread": 1, "seed": 1}, base, x_train, y_train, rounds=50)
+    assert member.base == base and member.iterations == 50
+    x_far = x[x[:, base] > 2]  # beyond every training row's base
+    np.testing.assert_allclose(member.predict(x_far), 1 + x_far[:, base], atol=0.01)
+    ratio_only = XGBoostMember.fit({"max_depth": 3, "nthread": 1, "seed": 1}, None, x_train, y_train, rounds=50)
+    assert np.all(ratio_only.predict(x_far) < 2.0)  # trees on the ratio itself stop at what they saw
+
+
+def test_a_stored_model_predicts_exactly_as_the_one_trained(tmp_path) -> None:
+    """Every member is saved beside meta.json and comes back with its base column (load_usable)."""
+    x, y = _rows(2000, 7)
+    val = _rows(500, 8)
+    members = {name: fit_member(spec, x, y, val=val) for name, spec in MEMBERS.items()}
+    members = {name: fit_member(MEMBERS[name], x, y, iterations=m.iterations) for name, m in members.items()}
+    meta = {
+        "version": f"ens-20240101-{spec_hash()}",
+        "spec": spec_hash(),
+        "trained_through": "2024-01-01",
+        "members": {name: vars(spec) for name, spec in MEMBERS.items()},
+    }
+    save(TrainedModel(members, meta), tmp_path)
+    assert sorted(p.name for p in (tmp_path / meta["version"]).iterdir()) == sorted(
+        ["meta.json", *(member_file(n, s.learner) for n, s in MEMBERS.items())]
+    )
+    loaded = load_usable(tmp_path, date(2024, 1, 5), retrain_days=14)
+    assert loaded is not None and list(loaded.members) == list(MEMBERS)
+    np.testing.assert_array_equal(predict_ratio(loaded.members, val[0]), predict_ratio(members, val[0]))
