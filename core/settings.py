@@ -149,7 +149,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ENERGY_MODEL_MAX_AGE_DAYS",
         "14",
         "the daily forecast reuses the newest stored model up to this many days old (`run_daily.sh --train`, "
-        "weekly, refits it); with none that young it trains first, about 1.5 minutes",
+        "weekly, refits it); with none that young it trains first, about 3 minutes",
         "ml",
     ),
     # set by the daily runner for the processes it starts
