@@ -9,8 +9,7 @@ of D … D+15 we build features from:
   mean of the last three plain workdays, yesterday, and the same hour over the last week — all
   divided by the level (mean demand of D−7 … D−1), which is also what the target is divided by;
 - weather at the target hour (observed history for training and "oracle" runs, the forecast
-  vintage available at issue time otherwise) and its difference to the reference days;
-- the target date itself as a fractional year (`target_year`), so that the trees can tell eras apart.
+  vintage available at issue time otherwise) and its difference to the reference days.
 
 The first hours of D itself, those TEPCO has published by the issue time (`TODAY_KNOWN_HOURS`,
 0–2 at 04:00 JST), are not features: they correct the prediction afterwards (the nowcast,
@@ -216,23 +215,6 @@ def _take(mat: np.ndarray, day_idx: np.ndarray) -> np.ndarray:
     return out
 
 
-#: `target_year`'s origin: the target date as years since it (2024-07-02 ≈ 2024.5).
-_YEAR_ORIGIN = date(2000, 1, 1)
-
-
-def target_year(first_day: date, day_index: np.ndarray) -> np.ndarray:
-    """The date `day_index` days after `first_day` as a fractional year (the feature `target_year`).
-
-    Demand's response to the same weather and calendar drifts between eras (the 2020 pandemic, the
-    power-saving winters from 2022, rooftop solar growing every year), and the level only rescales it.
-    With the date as a feature the trees can tell the eras apart; a forecast's date lies beyond every
-    training date, so the trees read it as the newest era they know. They cannot extrapolate a trend
-    from it. Measured on 2023 only (observed weather, nowcast on), MAPE day 1 04–23 h / days 2–7 /
-    days 8–16: every other day of Q1, 2.48 / 2.77 / 3.38 % → 2.39 / 2.52 / 2.99 %; 26 Mondays every
-    other week, 1.87 / 2.31 / 2.45 % → 1.84 / 2.22 / 2.40 %."""
-    return 2000 + (first_day.toordinal() - _YEAR_ORIGIN.toordinal() + day_index) / 365.25
-
-
 def build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.DataFrame:
     """One row per (issue date, target hour) for D … D+15, with the target where known.
 
@@ -333,7 +315,6 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     years = grid.days.year.to_numpy() + (grid.days.month.to_numpy() > 6)
     jan1 = (pd.to_datetime(pd.DataFrame({"year": years, "month": 1, "day": 1})) - grid.days).dt.days.to_numpy()
     cols["days_to_jan1"] = np.broadcast_to(np.clip(jan1[cal_idx], -20, 20)[:, :, None], shape)
-    cols["target_year"] = np.broadcast_to(target_year(grid.first_day, target)[:, :, None], shape)
     cols["demand_mw"] = _take(dem, target)  # the target (NaN when unknown or beyond the grid)
     cols["target_in_grid"] = np.broadcast_to(((target >= 0) & (target < n_days))[:, :, None], shape)
 
@@ -370,6 +351,5 @@ FEATURES = [
     "doy_sin",
     "doy_cos",
     "days_to_jan1",
-    "target_year",
     "level_mw",
 ]

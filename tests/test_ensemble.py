@@ -104,26 +104,3 @@ def test_a_stored_model_predicts_exactly_as_the_one_trained(tmp_path) -> None:
     loaded = load_usable(tmp_path, date(2024, 1, 5), retrain_days=14)
     assert loaded is not None and list(loaded.members) == list(MEMBERS)
     np.testing.assert_array_equal(predict_ratio(loaded.members, val[0]), predict_ratio(members, val[0]))
-
-
-def test_the_target_year_lets_a_forecast_follow_the_newest_era() -> None:
-    """Demand 8 % lower for the same inputs from 2022 on (a power-saving era): with `target_year` as a
-    feature, every member forecasts a 2024 date at the new ratio; the feature is the date as a year."""
-    from ml.features import target_year
-
-    first = date(2016, 4, 1)
-    assert abs(target_year(first, np.array([0]))[0] - (2016 + 91 / 365.25)) < 1e-9  # 1 April = day 91
-    assert abs(target_year(date(2024, 7, 2), np.array([0]))[0] - 2024.5) < 0.01
-    rng = np.random.default_rng(11)
-    n = 4000
-    days = rng.integers(0, (date(2023, 12, 31) - first).days, n)
-    x, _ = _rows(n, 5)
-    year = target_year(first, days)
-    x[:, FEATURES.index("target_year")] = year
-    y = 1 + 0.05 * np.sin(x[:, 0]) - 0.08 * (year >= 2022) + rng.normal(0, 0.005, n)
-    x_new, _ = _rows(300, 6)
-    x_new[:, FEATURES.index("target_year")] = target_year(date(2024, 6, 1), np.zeros(300, dtype=int))
-    expected = 1 + 0.05 * np.sin(x_new[:, 0]) - 0.08
-    for name, spec in MEMBERS.items():
-        pred = fit_member(spec, x, y, iterations=150).predict(x_new)
-        assert np.mean(np.abs(pred - expected)) < 0.015, name  # not the all-years mean, 0.06 higher

@@ -219,7 +219,7 @@ def test_weekend_and_holiday_features_identical_in_training_and_forecasting(wh: 
     training = training[training["issue_day_index"] == grid.index(issue)]
     vintage = io.read_forecast_weather(Settings(), "tokyo", ISSUE)  # any weather: calendar must not care
     forecasting = build_features(grid.with_weather(issue, vintage), [issue])
-    cols = [*CALENDAR_FLAGS, "iso_dow", "day_class", "day_type_code", "days_to_jan1", "target_year", "horizon_day", "hour"]
+    cols = [*CALENDAR_FLAGS, "iso_dow", "day_class", "day_type_code", "days_to_jan1", "horizon_day", "hour"]
     pd.testing.assert_frame_equal(training[cols].reset_index(drop=True), forecasting[cols].reset_index(drop=True))
     sub = forecasting.assign(d=forecasting["target_day_index"] - grid.index(issue))
     sat, sun, mon = (sub[sub["d"] == k].iloc[0] for k in (1, 2, 3))
