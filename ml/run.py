@@ -200,7 +200,7 @@ def forecast_issue(
         reason,
         rows,
         {"model": t1 - t0, "predict": time.perf_counter() - t1},
-        nowcast_error=nowcast_error,
-        recent_error=recent,
-        interval_source=interval_source,
+        nowcast_error,
+        interval_source,
+        recent,
     )

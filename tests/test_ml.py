@@ -55,8 +55,6 @@ def test_forecast_writes_384_hours_and_a_rerun_changes_nothing(wh: Path, capsys:
     assert ml_main(["forecast", "--as-of", ISSUE.isoformat()]) == 0
     first_out = capsys.readouterr().out
     assert "weather forecast_vintage" in first_out and "trained:" in first_out
-    assert "the model's error on the week before" in first_out  # the recent error, said in the log
-    assert "interval from validation weeks" in first_out
     rows = q(
         wh,
         """select count(*), min(target_hour_start_at)::varchar, max(target_hour_start_at)::varchar,
