@@ -19,7 +19,7 @@ from core.settings import Settings
 from core.time import ISSUE_HOUR_JST
 from ml import io
 from ml.features import TODAY_KNOWN_HOURS, build_features, build_grid
-from ml.model import nowcast_factor, predict, recent_errors
+from ml.model import nowcast_factor, predict
 from ml.run import choose_model
 
 
@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--end", default="2023-12-25")
     ap.add_argument("--every", type=int, default=14)
     ap.add_argument("--retrain-days", type=int, default=56)
-    ap.add_argument("--no-nowcast", action="store_true", help="leave out the nowcast and recent-error corrections")
+    ap.add_argument("--no-nowcast", action="store_true", help="leave out the day-1 nowcast correction")
     args = ap.parse_args()
     grid = build_grid(io.read_features(Settings(), "tokyo"))
     models = Path(tempfile.mkdtemp(prefix="dev-models-"))
@@ -41,8 +41,7 @@ def main() -> None:
         frame = build_features(grid, [d])
         pred = predict(model, frame)["predicted_mw"].to_numpy()
         if not args.no_nowcast:  # the same correction as ml.run.forecast_issue
-            recent = recent_errors(model.members, grid, [d]).get(grid.index(d))
-            pred = pred * nowcast_factor(pred, grid.demand[grid.index(d), :TODAY_KNOWN_HOURS], recent)[0]
+            pred = pred * nowcast_factor(pred, grid.demand[grid.index(d), :TODAY_KNOWN_HOURS])[0]
         known = frame["demand_mw"].notna().to_numpy()
         frame, pred = frame[known], pred[known]
         ape = np.abs(pred - frame["demand_mw"].to_numpy()) / frame["demand_mw"].to_numpy() * 100

@@ -31,7 +31,6 @@ def daily_forecast(
     run stays within its minute."""
     from ml import io
     from ml.features import build_grid, last_feature_day
-    from ml.model import RECENT_ERROR_GAIN
     from ml.run import forecast_issue
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -68,11 +67,6 @@ def daily_forecast(
             f"nowcast: {len(today)} hour(s) of the live file, {res.nowcast_error:+.1%} against the model; "
             if res.nowcast_error is not None
             else "nowcast: no hour of the live file published by the issue time; "
-        )
-        + (
-            f"days 2–16 × (1 + {RECENT_ERROR_GAIN} · {res.recent_error:+.1%}, the model's error on the week before); "
-            if res.recent_error is not None
-            else ""
         )
         + f"{len(res.rows)} hours {res.rows['target_hour_start_at'].min():%Y-%m-%d %H:%M} … "
         f"{res.rows['target_hour_start_at'].max():%Y-%m-%d %H:%M} UTC; {written} rows new or changed",

@@ -38,7 +38,7 @@ import xgboost as xgb
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from ml.features import FEATURES as ALL_FEATURES
-from ml.features import HORIZON_DAYS, HOURS, TODAY_KNOWN_HOURS, DayGrid, build_features
+from ml.features import HORIZON_DAYS, TODAY_KNOWN_HOURS, DayGrid, build_features
 
 PARAMS: dict = {
     "objective": "reg:squarederror",
@@ -143,7 +143,7 @@ def spec_hash() -> str:
             "members": {name: vars(spec) for name, spec in MEMBERS.items()},
             "histgb_max_iter": HGB_MAX_ITER,
             "stride": STRIDE_DAYS,
-            "interval": "conformal on archived-forecast residuals when the warehouse has them, nowcast and recent error included",
+            "interval": "conformal on archived-forecast residuals when the warehouse has them, nowcast included",
             "training_weather": TRAINING_WEATHER,
             "archive_stride": ARCHIVE_STRIDE_DAYS,
             "weather_damping": "by lead toward the normal" if TRAINING_WEATHER == "observed" else None,
@@ -324,7 +324,6 @@ def archive_residuals(
 
     i_d = grid.index(issue)
     rel, hor = [], []
-    recent = recent_errors(members, grid, val_issues)
     for d in val_issues:
         built = previous_runs_weather(archive, d, grid, None)
         if built.hours["previous_runs"] < 6 * 24:
@@ -335,7 +334,7 @@ def archive_residuals(
         if f.empty:
             continue
         pred = predict_ratio(members, f[FEATURES].to_numpy(dtype=np.float32)) * f["level_mw"].to_numpy()
-        pred = pred * nowcast_rows(f, pred, recent)  # as the forecast is issued (ml.run.forecast_issue)
+        pred = pred * nowcast_rows(f, pred)  # as the forecast is issued (ml.run.forecast_issue)
         rel.append(f["demand_mw"].to_numpy() / pred - 1)
         hor.append(f["horizon_day"].to_numpy())
     if not rel:
@@ -377,10 +376,7 @@ def train(
     val_pred = predict_ratio(first, x[val_mask]) * val["level_mw"].to_numpy()
     # the interval's residuals: of the forecast as issued, nowcast included (the metrics stay without
     # it, as the drift check `recent_day1_mape` measures)
-    val_days = sorted({grid.days[int(i)].date() for i in np.unique(val["issue_day_index"])})
-    rel = (
-        val["demand_mw"].to_numpy() / (val_pred * nowcast_rows(val, val_pred, recent_errors(first, grid, val_days))) - 1
-    )
+    rel = val["demand_mw"].to_numpy() / (val_pred * nowcast_rows(val, val_pred)) - 1
     rel_h = val["horizon_day"].to_numpy()
     calibration = "observed_weather"
     damping = fit_damping(grid, issue, archive, vintages) if TRAINING_WEATHER == "observed" else None
@@ -538,62 +534,18 @@ NOWCAST_GAIN = 0.8
 NOWCAST_MAX_ERROR = 0.10
 
 
-#: The recent error: the model's error on the day-1 forecasts of the RECENT_ERROR_DAYS issue dates before
-#: the issue (observed weather, every hour of those days known at the issue time) is part of a level
-#: the model misses for weeks (a power-saving winter, an economy that changed); from horizon day 2 on
-#: (RECENT_ERROR_FROM_HOUR) the forecast is × (1 + RECENT_ERROR_GAIN · e_recent), e_recent capped like e.
-#: Day 1 keeps the nowcast of its own first hours alone (adding it there made day 1 worse). Chosen on
-#: 2022 and 2023 (52 Mondays each, the four members, `benchmarks.dev_eval`-style scripts; MAPE days 2–7 /
-#: days 8–16, observed weather | synthetic forecast error): 2022 2.33 / 2.57 | 3.08 / 4.37 % →
-#: 2.29 / 2.51 | 3.05 / 4.32 %; 2023 2.56 / 2.83 | 3.28 / 4.21 % → 2.42 / 2.68 | 3.21 / 4.14 %
-#: (gain 0.7 and a fading weight were no better; the first hours' e alone as a lasting term made 2022 worse).
-RECENT_ERROR_DAYS = 7
-RECENT_ERROR_GAIN = 0.5
-RECENT_ERROR_FROM_HOUR = HOURS
-
-
-def nowcast_factor(
-    predicted_mw: np.ndarray, known_mw: np.ndarray, recent_error: float | None = None
-) -> tuple[np.ndarray, float | None]:
-    """Multiplicative correction of a 384-hour forecast from the first hours' actuals and the recent error.
+def nowcast_factor(predicted_mw: np.ndarray, known_mw: np.ndarray) -> tuple[np.ndarray, float | None]:
+    """Multiplicative correction of a 384-hour forecast from the first hours' actuals.
 
     `predicted_mw`: the forecast from D 00:00 JST; `known_mw`: the actuals of D's first hours as known
-    at the issue time (NaN where not published); `recent_error`: `recent_errors`' e of the issue (None:
-    none). Returns (factor per hour, e or None when no hour is known)."""
+    at the issue time (NaN where not published). Returns (factor per hour, e or None when no hour is
+    known: factor 1 everywhere)."""
     n = len(known_mw)
-    hours = np.arange(len(predicted_mw))
-    factor = 1 + RECENT_ERROR_GAIN * (recent_error or 0.0) * (hours >= RECENT_ERROR_FROM_HOUR)
     ok = ~np.isnan(known_mw)
     if not ok.any():
-        return factor, None
+        return np.ones(len(predicted_mw)), None
     e = float(np.clip(np.sum(known_mw[ok]) / np.sum(predicted_mw[:n][ok]) - 1, -NOWCAST_MAX_ERROR, NOWCAST_MAX_ERROR))
-    return factor * (1 + e * _nowcast_weight(hours - (n - 1))), e
-
-
-def recent_errors(members: dict[str, Member], grid: DayGrid, issues: list[date]) -> dict[int, float]:
-    """Per issue (its day index in `grid`): the members' relative error (actual / predicted − 1, summed
-    over hours, capped at ±NOWCAST_MAX_ERROR) on the day-1 forecasts of the RECENT_ERROR_DAYS issue
-    dates before it, made with observed weather. Reads only days before the issue (those issues' day 1
-    and the history before them); an issue with none of those hours known is left out."""
-    wanted = sorted({d - timedelta(days=k) for d in issues for k in range(1, RECENT_ERROR_DAYS + 1)})
-    wanted = [d for d in wanted if 8 <= grid.index(d) < len(grid.days)]
-    if not wanted:
-        return {}
-    frame = build_features(grid, wanted)
-    frame = frame[(frame["horizon_day"] == 1) & frame["demand_mw"].notna()]
-    pred = predict_ratio(members, frame[FEATURES].to_numpy(dtype=np.float32)) * frame["level_mw"].to_numpy()
-    sums = pd.DataFrame(
-        {"issue": frame["issue_day_index"].to_numpy(), "known": frame["demand_mw"].to_numpy(), "pred": pred}
-    )
-    sums = sums.groupby("issue")[["known", "pred"]].sum()
-    out = {}
-    for d in issues:
-        i = grid.index(d)
-        past = sums[(sums.index >= i - RECENT_ERROR_DAYS) & (sums.index < i)]
-        if len(past):
-            e = past["known"].sum() / past["pred"].sum() - 1
-            out[i] = float(np.clip(e, -NOWCAST_MAX_ERROR, NOWCAST_MAX_ERROR))
-    return out
+    return 1 + e * _nowcast_weight(np.arange(len(predicted_mw)) - (n - 1)), e
 
 
 def _nowcast_weight(lead: np.ndarray) -> np.ndarray:
@@ -601,11 +553,10 @@ def _nowcast_weight(lead: np.ndarray) -> np.ndarray:
     return np.where(lead <= 0, 1.0, NOWCAST_GAIN * np.exp(-np.maximum(lead, 0) / NOWCAST_TAU_HOURS))
 
 
-def nowcast_rows(frame: pd.DataFrame, predicted_mw: np.ndarray, recent: dict[int, float] | None = None) -> np.ndarray:
+def nowcast_rows(frame: pd.DataFrame, predicted_mw: np.ndarray) -> np.ndarray:
     """`nowcast_factor` for feature rows of any number of issues (`build_features`' columns), the
-    known hours being each issue's rows of day 1 before TODAY_KNOWN_HOURS that have a demand, the
-    recent error `recent` (issue day index → e, `recent_errors`): the validation forecasts'
-    correction, so that the interval is calibrated on the forecast as issued."""
+    known hours being each issue's rows of day 1 before TODAY_KNOWN_HOURS that have a demand: the
+    validation forecasts' correction, so that the interval is calibrated on the forecast as issued."""
     day1 = ((frame["horizon_day"] == 1) & (frame["hour"] < TODAY_KNOWN_HOURS) & frame["demand_mw"].notna()).to_numpy()
     issue = frame["issue_day_index"].to_numpy()
     sums = pd.DataFrame(
@@ -614,10 +565,8 @@ def nowcast_rows(frame: pd.DataFrame, predicted_mw: np.ndarray, recent: dict[int
     sums = sums.groupby("issue")[["known", "pred"]].sum()
     e = (sums["known"] / sums["pred"] - 1).clip(-NOWCAST_MAX_ERROR, NOWCAST_MAX_ERROR)
     e_row = pd.Series(issue).map(e).fillna(0.0).to_numpy()
-    hours = ((frame["horizon_day"] - 1) * HOURS + frame["hour"]).to_numpy()
-    r_row = pd.Series(issue).map(recent or {}).fillna(0.0).to_numpy()
-    recent_factor = 1 + RECENT_ERROR_GAIN * r_row * (hours >= RECENT_ERROR_FROM_HOUR)
-    return recent_factor * (1 + e_row * _nowcast_weight(hours - (TODAY_KNOWN_HOURS - 1)))
+    lead = ((frame["horizon_day"] - 1) * 24 + frame["hour"]).to_numpy() - (TODAY_KNOWN_HOURS - 1)
+    return 1 + e_row * _nowcast_weight(lead)
 
 
 def recent_day1_mape(model: TrainedModel, grid: DayGrid, issue: date, days: int = 7) -> float | None:

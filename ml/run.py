@@ -23,7 +23,6 @@ from ml.model import (
     nowcast_factor,
     predict,
     recent_day1_mape,
-    recent_errors,
     save,
     train,
 )
@@ -44,8 +43,6 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: the model's relative error on the issue date's published first hours (None: none published)
     nowcast_error: float | None = None
-    #: the model's relative error on the week before the issue (ml.model.recent_errors; None: unknown)
-    recent_error: float | None = None
     #: where the interval's quantiles came from
     interval_source: str = ""
 
@@ -161,11 +158,9 @@ def forecast_issue(
         else f"validation weeks ({calibrated_on})"
     )
     preds = predict(model, frame, quantiles)
-    # the nowcast: the model's own error on the hours of the issue date published by the issue time,
-    # and from day 2 on its error on the week before (ml.model.RECENT_ERROR_GAIN)
+    # the nowcast: the model's own error on the hours of the issue date published by the issue time
     known = issue_grid.demand[issue_grid.index(issue), :TODAY_KNOWN_HOURS]
-    recent = recent_errors(model.members, issue_grid, [issue]).get(issue_grid.index(issue))
-    factor, nowcast_error = nowcast_factor(preds["predicted_mw"].to_numpy(), known, recent)
+    factor, nowcast_error = nowcast_factor(preds["predicted_mw"].to_numpy(), known)
     preds = preds.mul(factor, axis=0)
     hours = pd.date_range(pd.Timestamp(issue).tz_localize(JST_NAME), periods=HORIZON_DAYS * 24, freq="h")
     label = run_label or ("daily" if run_kind == "daily" else f"backtest-{weather_source}")
@@ -202,5 +197,4 @@ def forecast_issue(
         {"model": t1 - t0, "predict": time.perf_counter() - t1},
         nowcast_error,
         interval_source,
-        recent,
     )

@@ -281,35 +281,3 @@ def test_forecast_on_an_empty_warehouse_is_a_clear_error(tmp_path: Path, monkeyp
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()
     assert ml_main(["forecast", "--as-of", "2024-02-20"]) == 1
     assert "fct_features_hourly" in capsys.readouterr().err
-
-
-class _Level:
-    """A member forecasting the level itself (ratio 1): the recent error is then plain arithmetic."""
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return np.ones(len(x))
-
-
-def test_the_recent_error_reads_the_week_before_the_issue_only(wh: Path) -> None:
-    """`recent_errors`: the error of the day-1 forecasts of the seven issue dates before the issue.
-    Demand from the issue date on never enters it; raising the day before by 5 % raises it by exactly
-    that day's share (the day before is only the target of the last issue's day 1, no feature)."""
-    view = io.read_features(Settings(), "tokyo")
-    members = {"level": _Level()}
-    dates = pd.to_datetime(view["date_jst"])
-    e = model_module.recent_errors(members, build_grid(view), [ISSUE])[build_grid(view).index(ISSUE)]
-    assert abs(e) < model_module.NOWCAST_MAX_ERROR  # not capped, so the arithmetic below holds
-    later = view.copy()
-    later.loc[dates >= pd.Timestamp(ISSUE), "demand_mw"] *= 1.5
-    grid = build_grid(later)
-    assert model_module.recent_errors(members, grid, [ISSUE])[grid.index(ISSUE)] == e
-    week = (dates >= pd.Timestamp(ISSUE) - pd.Timedelta(days=7)) & (dates < pd.Timestamp(ISSUE))
-    day_before = dates == pd.Timestamp(ISSUE) - pd.Timedelta(days=1)
-    raised = view.copy()
-    raised.loc[day_before, "demand_mw"] *= 1.05
-    grid = build_grid(raised)
-    share = view.loc[day_before, "demand_mw"].sum() / view.loc[week, "demand_mw"].sum()
-    expected = e + 0.05 * share * (1 + e)
-    assert model_module.recent_errors(members, grid, [ISSUE])[grid.index(ISSUE)] == pytest.approx(expected, rel=1e-9)
-    # the first issue dates of a history have no week before them
-    assert model_module.recent_errors(members, grid, [grid.days[3].date()]) == {}

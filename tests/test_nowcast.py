@@ -1,5 +1,4 @@
-"""The nowcast correction (ml.model.nowcast_factor, nowcast_rows): the first hours' error on day 1, the
-recent error from day 2 on; fast, no warehouse."""
+"""The day-1 nowcast correction (ml.model.nowcast_factor, nowcast_rows): fast, no warehouse."""
 
 from __future__ import annotations
 
@@ -7,14 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ml.features import TODAY_KNOWN_HOURS
-from ml.model import (
-    NOWCAST_GAIN,
-    NOWCAST_MAX_ERROR,
-    NOWCAST_TAU_HOURS,
-    RECENT_ERROR_GAIN,
-    nowcast_factor,
-    nowcast_rows,
-)
+from ml.model import NOWCAST_GAIN, NOWCAST_MAX_ERROR, NOWCAST_TAU_HOURS, nowcast_factor, nowcast_rows
 
 
 def test_the_first_hours_error_carries_forward_and_fades() -> None:
@@ -36,19 +28,6 @@ def test_no_published_hour_means_no_correction_and_a_partial_morning_still_count
     assert e is not None and abs(e + 0.01) < 1e-12 and factor[10] < 1
 
 
-def test_the_recent_error_scales_days_2_to_16_and_leaves_day_1_to_the_first_hours() -> None:
-    predicted = np.linspace(25_000, 35_000, 384)
-    known = predicted[:3] * 1.02
-    without, e = nowcast_factor(predicted, known)
-    with_recent, e_again = nowcast_factor(predicted, known, recent_error=-0.03)
-    assert e == e_again
-    np.testing.assert_array_equal(with_recent[:24], without[:24])  # day 1: the first hours alone
-    np.testing.assert_allclose(with_recent[24:] / without[24:], 1 - 0.03 * RECENT_ERROR_GAIN, rtol=1e-12)
-    # no hour published: the recent error still applies from day 2
-    factor, e = nowcast_factor(predicted, np.full(3, np.nan), recent_error=0.02)
-    assert e is None and np.all(factor[:24] == 1) and np.allclose(factor[24:], 1 + 0.02 * RECENT_ERROR_GAIN)
-
-
 def test_a_wild_provisional_value_is_capped() -> None:
     predicted = np.full(384, 30_000.0)
     _, e = nowcast_factor(predicted, np.array([90_000.0, 30_000.0, 30_000.0]))
@@ -57,11 +36,9 @@ def test_a_wild_provisional_value_is_capped() -> None:
 
 def test_validation_rows_get_the_correction_each_issue_would_have_had() -> None:
     """The interval's residuals are of the forecast as issued: `nowcast_rows` over two issues' rows
-    gives, for each, exactly `nowcast_factor` on its 384 hours with its day-1 first hours as known and
-    its recent error."""
+    gives, for each, exactly `nowcast_factor` on its 384 hours with its day-1 first hours as known."""
     rng = np.random.default_rng(7)
     frames, preds, expected = [], [], []
-    recent = {100: 0.015, 105: -0.04}
     for issue, bias in ((100, 0.03), (105, -0.2)):  # the second's error is capped
         horizon = np.repeat(np.arange(1, 17), 24)
         hour = np.tile(np.arange(24), 16)
@@ -71,9 +48,9 @@ def test_validation_rows_get_the_correction_each_issue_would_have_had() -> None:
             pd.DataFrame({"issue_day_index": issue, "horizon_day": horizon, "hour": hour, "demand_mw": demand})
         )
         preds.append(pred)
-        expected.append(nowcast_factor(pred, demand[:TODAY_KNOWN_HOURS], recent[issue])[0])
+        expected.append(nowcast_factor(pred, demand[:TODAY_KNOWN_HOURS])[0])
     frame, pred = pd.concat(frames, ignore_index=True), np.concatenate(preds)
-    np.testing.assert_allclose(nowcast_rows(frame, pred, recent), np.concatenate(expected), rtol=1e-12)
+    np.testing.assert_allclose(nowcast_rows(frame, pred), np.concatenate(expected), rtol=1e-12)
     # an issue whose first hours are unknown is left as it is
     frame.loc[(frame["issue_day_index"] == 105) & (frame["hour"] < TODAY_KNOWN_HOURS), "demand_mw"] = np.nan
     assert np.all(nowcast_rows(frame, pred)[384:] == 1)
