@@ -33,3 +33,20 @@
 {% macro area_weighted_mean(value, weight) -%}
     round(sum({{ weight }} * {{ value }}) / nullif(sum(case when {{ value }} is not null then {{ weight }} end), 0), 4)
 {%- endmacro %}
+
+{#-
+    A coarse cloud cover (%) from the WMO weather code, for sources that do not carry cloud cover
+    (the shared Open-Meteo archive was fetched with temperature, humidity, precipitation and
+    weather_code only): 0 clear → 0, 1 mainly clear → 25, 2 partly cloudy → 60, 3 overcast, fog,
+    drizzle, rain, snow, showers, thunder → 100. Open-Meteo derives codes 0–3 from its own cloud
+    cover, so this is a step function of it; a real `cloud_cover` always wins.
+-#}
+{% macro cloud_cover_from_weather_code(code) -%}
+    case
+        when {{ code }} is null then null
+        when {{ code }} = 0 then 0
+        when {{ code }} = 1 then 25
+        when {{ code }} = 2 then 60
+        else 100
+    end
+{%- endmacro %}

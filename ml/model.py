@@ -148,6 +148,9 @@ def spec_hash() -> str:
             "archive_stride": ARCHIVE_STRIDE_DAYS,
             "weather_damping": "by lead toward the normal" if TRAINING_WEATHER == "observed" else None,
             "calibration_stride": CALIBRATION_STRIDE_DAYS,
+            # the feature's meaning changed (dbt: int_weather__points_weighted): a model fitted when
+            # it was all null never splits on it, so it must not be reused
+            "cloud_cover_pct": "the source's, else from the WMO weather code",
         }
     )
     return hashlib.sha1(blob.encode()).hexdigest()[:8]
