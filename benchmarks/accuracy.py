@@ -6,7 +6,9 @@
    archive, JMA station history);
 2. for 52 weekly issue dates of 2024 (Mondays 2024-01-01 … 2024-12-23) land a forecast vintage
    from the simulator with seeded noise (σ 1.0 °C day 1 … 3.0 °C days 8–16, AR(1) in time,
-   90 % shared across points): the "simulated weather error" run;
+   90 % shared across points) on the °C variables only (temperature, apparent temperature):
+   humidity, precipitation and the weather code (so cloud cover) pass through as observed, which
+   is optimistic for them; the "simulated weather error" run;
 3. land the Previous Runs archive (`ingest backfill --forecast-vintages`, synthetic values from the
    simulator with the same seed) over the backtests' horizons;
 4. dbt build; `python -m ml backtest` three times over those dates: oracle weather (observed weather
@@ -38,7 +40,8 @@ ISSUES = [date(2024, 1, 1) + timedelta(days=7 * k) for k in range(52)]
 GROUPS = {"day 1": (1, 1), "days 2-7": (2, 7), "days 8-16": (8, 16), "days 1-16": (1, 16)}
 WEATHER_LABEL = {
     "oracle_observed": "oracle weather (observed, optimistic)",
-    "forecast_vintage": "simulated weather error (noisy vintages)",
+    "forecast_vintage": "simulated weather error (noisy vintages: temperatures only; humidity, precipitation "
+    "and cloud cover as observed)",
     "previous_runs": "archived forecasts (Previous Runs API, known by the issue time; SYNTHETIC here: the "
     "simulator's noise, same seed as the vintages; days beyond the archive's reach from the noisy vintage)",
 }

@@ -36,7 +36,7 @@ FIRST_PEER_DAY, LAST_PEER_DAY = date(2022, 7, 26), date(2023, 3, 31)
 NOISY_FROM = date(2023, 1, 1)
 LABEL = {
     "oracle_observed": "oracle weather (observed standing in for the forecast: optimistic; JMA station before 2023)",
-    "forecast_vintage": "simulated weather error (synthetic noisy vintages, not real forecasts)",
+    "forecast_vintage": "simulated weather error (synthetic noisy vintages, not real forecasts: temperatures only)",
 }
 
 
