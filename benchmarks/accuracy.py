@@ -5,10 +5,10 @@
 1. backfill 2016-04 … 2024-12 through the simulator and the real ingestion (TEPCO, Open-Meteo
    archive, JMA station history);
 2. for 52 weekly issue dates of 2024 (Mondays 2024-01-01 … 2024-12-23) land a forecast vintage
-   from the simulator with seeded noise (σ 1.0 °C day 1 … 3.0 °C days 8–16, AR(1) in time,
-   90 % shared across points) on the °C variables only (temperature, apparent temperature):
-   humidity, precipitation and the weather code (so cloud cover) pass through as observed, which
-   is optimistic for them; the "simulated weather error" run;
+   from the simulator with its seeded, lead-growing forecast error (σ 1.0 °C day 1 … 3.0 °C days
+   8–16 on the temperatures, AR(1) in time, 90 % shared across points; humidity noise correlated
+   with it; a timing error on precipitation and the weather code, so on cloud cover: README,
+   "Upstream simulator"); the "simulated weather error" run;
 3. land the Previous Runs archive (`ingest backfill --forecast-vintages`, synthetic values from the
    simulator with the same seed) over the backtests' horizons;
 4. dbt build; `python -m ml backtest` three times over those dates: oracle weather (observed weather
@@ -40,8 +40,8 @@ ISSUES = [date(2024, 1, 1) + timedelta(days=7 * k) for k in range(52)]
 GROUPS = {"day 1": (1, 1), "days 2-7": (2, 7), "days 8-16": (8, 16), "days 1-16": (1, 16)}
 WEATHER_LABEL = {
     "oracle_observed": "oracle weather (observed, optimistic)",
-    "forecast_vintage": "simulated weather error (noisy vintages: temperatures only; humidity, precipitation "
-    "and cloud cover as observed)",
+    "forecast_vintage": "simulated weather error (noisy vintages, synthetic: temperature and humidity noise, "
+    "rain and cloud timing error)",
     "previous_runs": "archived forecasts (Previous Runs API, known by the issue time; SYNTHETIC here: the "
     "simulator's noise, same seed as the vintages; days beyond the archive's reach from the noisy vintage)",
 }
@@ -200,13 +200,16 @@ def main() -> None:
         env.update(sim.env())
         if not db.exists():
             run([py, "-m", "ingest", "backfill", "--start", "2016-04-01", "--end", "2024-12-31"], env, "backfill")
+        redraw = not ws.noisy_vintages_current()  # merges replace the vintages of a reused folder in place
+        if redraw:
             print("… noisy forecast vintages for 52 issue dates", flush=True)
             land_noisy_vintages(sim, args.seed, env)
-        if not has_previous_runs(db):
+        if redraw or not has_previous_runs(db):
             sim.noise_seed = args.seed  # the archive's synthetic values: the same noise as the vintages
             argv = ["backfill", "--start", VINTAGES_FROM.isoformat(), "--end", VINTAGES_TO.isoformat()]
             run([py, "-m", "ingest", *argv, "--forecast-vintages"], env, "Previous Runs archive (synthetic)")
             sim.noise_seed = None
+        ws.mark_noisy_vintages()
         run(dbt + ["build", *common], env, "dbt build")
         bt = {}
         for weather, label in (

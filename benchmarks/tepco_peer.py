@@ -36,7 +36,7 @@ FIRST_PEER_DAY, LAST_PEER_DAY = date(2022, 7, 26), date(2023, 3, 31)
 NOISY_FROM = date(2023, 1, 1)
 LABEL = {
     "oracle_observed": "oracle weather (observed standing in for the forecast: optimistic; JMA station before 2023)",
-    "forecast_vintage": "simulated weather error (synthetic noisy vintages, not real forecasts: temperatures only)",
+    "forecast_vintage": "simulated weather error (synthetic noisy vintages, not real forecasts: temperature, humidity, rain and cloud timing)",
 }
 
 
@@ -90,8 +90,10 @@ def main() -> None:
         if not db.exists():
             run([py, "-m", "ingest", "backfill", "--start", "2016-04-01", "--end", "2023-03-31"], env, "backfill")
             run([py, "-m", "ingest", "live-archive", "--file", str(charts)], env, "TEPCO live vintages at 04:00")
+        if not ws.noisy_vintages_current():  # merges replace the vintages of a reused folder in place
             print(f"… noisy forecast vintages for {len(noisy)} issue dates", flush=True)
             land_noisy_vintages(sim, args.seed, env, noisy)
+            ws.mark_noisy_vintages()
         run(dbt + ["build", *common], env, "dbt build")
         seconds = {}
         for weather, start in (("oracle", FIRST_PEER_DAY), ("vintage", NOISY_FROM)):

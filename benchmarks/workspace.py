@@ -23,11 +23,26 @@ class Workspace:
     def target(self) -> Path:
         return self.work / "target"
 
+    def noisy_vintages_current(self) -> bool:
+        """Whether the noisy vintages in this folder were drawn by the simulator's current error model."""
+        from simulator.open_meteo import ERROR_MODEL
+
+        marker = self.work / "simulated_error_model.txt"
+        return self.db.exists() and marker.exists() and marker.read_text(encoding="utf-8") == ERROR_MODEL
+
+    def mark_noisy_vintages(self) -> None:
+        from simulator.open_meteo import ERROR_MODEL
+
+        (self.work / "simulated_error_model.txt").write_text(ERROR_MODEL, encoding="utf-8")
+
 
 def workspace(keep: str | None, prefix: str) -> Workspace:
     """`keep` (reused: a benchmark skips the steps already done there) or a fresh temporary folder."""
     work = Path(keep or tempfile.mkdtemp(prefix=prefix))
     work.mkdir(parents=True, exist_ok=True)
+    # dbt's parse cache holds absolute paths of the checkout that wrote it: a folder reused from another
+    # checkout (a removed worktree) would fail to build, so every benchmark run parses afresh
+    (work / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
     db = work / "warehouse.duckdb"
     env = {
         **os.environ,

@@ -1,10 +1,13 @@
 """Open-Meteo archive and forecast endpoints answered from stored archive responses.
 
 The stored files are observations, so the simulated forecast is an *oracle*: it
-returns what actually happened, optionally blurred by seeded AR(1) noise whose
-size follows JMA's published day-by-day temperature verification for Kanto.  That
-lets the ML step be evaluated with realistic (or perfect) weather inputs, and lets
-a test pin the exact numbers (same seed, point and as_of → same answer).
+returns what actually happened, optionally blurred by a seeded forecast error that
+grows with the lead (`VintageError`): AR(1) noise on the temperatures whose size
+follows JMA's published day-by-day verification for Kanto, noise on relative
+humidity anti-correlated with it, and a timing error on the event variables
+(precipitation, weather code, cloud cover: a front arrives early or late). That lets
+the ML step be evaluated with realistic (or perfect) weather inputs, and lets a test
+pin the exact numbers (same seed, point and as_of → same answer).
 """
 
 from __future__ import annotations
@@ -30,8 +33,23 @@ TIMEZONE = "Asia/Tokyo"
 MATCH_DEGREES = 0.05
 MAX_PAST_DAYS = 92
 MAX_FORECAST_DAYS = 16
-#: Variables that receive forecast noise (°C quantities).
+#: Variables that receive additive forecast noise of the lead's sigma (°C quantities).
 NOISY_VARIABLES = ("temperature_2m", "apparent_temperature")
+#: Relative humidity: additive noise of HUMIDITY_PER_KELVIN × the lead's temperature sigma (6 % on day 1,
+#: 9 % on days 2–5, 18 % beyond a week, about humidity's own day-to-day spread), correlated
+#: HUMIDITY_TEMPERATURE_CORRELATION with the temperature error (too warm is too dry), clipped to 0–100.
+HUMIDITY_VARIABLE = "relative_humidity_2m"
+HUMIDITY_PER_KELVIN = 6.0
+HUMIDITY_TEMPERATURE_CORRELATION = -0.5
+#: Variables whose error is one of timing: the value served for hour h is the stored value at h + shift,
+#: the shift a slow regional AR(1) (one for all points: a front is early or late over all of Kanto) whose
+#: std grows with the lead (`timing_sigma_hours`). Events keep their size, so totals are realistic.
+TIMED_VARIABLES = ("precipitation", "rain", "showers", "snowfall", "weather_code", "cloud_cover")
+#: Hour-to-hour autocorrelation of the timing shift: it drifts over days, not hours.
+TIMING_RHO = 0.99
+#: Names the simulated error model: a benchmark's reused work folder re-lands its noisy vintages when
+#: this changes (bump it with any change to what a seeded forecast serves).
+ERROR_MODEL = "2: temperature AR(1) + humidity noise + rain/cloud timing shift"
 #: Parameters real Open-Meteo accepts but the simulator does not emulate: fail loudly
 #: rather than silently answer something different from upstream.
 _UNSUPPORTED = {
@@ -77,6 +95,14 @@ def lead_sigma(lead_day: int) -> float:
 SPATIAL_CORRELATION = 0.9
 
 
+def timing_sigma_hours(lead_day: int) -> float:
+    """Std (hours) of the timing error of rain and cloud ``lead_day`` days ahead (1 = as_of itself).
+
+    A few hours on day 1, half a day by day 5, a day and a half beyond a week (where the
+    timing of a system is barely better than climatology)."""
+    return {1: 2.0, 2: 4.0, 3: 6.0, 4: 8.0, 5: 10.0, 6: 13.0, 7: 16.0}.get(max(lead_day, 1), 36.0)
+
+
 def _ar1(key: list[int], rho: float, hours: int) -> np.ndarray:
     shocks = np.random.default_rng(key).standard_normal(hours)
     unit = np.empty(hours)
@@ -102,6 +128,42 @@ def forecast_noise(
     unit = math.sqrt(SPATIAL_CORRELATION) * common + math.sqrt(1 - SPATIAL_CORRELATION) * local
     sigma = np.array([lead_sigma(t // 24 + 1) for t in range(hours)])
     return unit * sigma
+
+
+@dataclass(frozen=True)
+class VintageError:
+    """The whole simulated forecast error of one point's vintage issued on ``as_of``, per hour from
+    ``as_of`` 00:00 on (index = offset in hours): °C noise, humidity noise (%), timing shift (hours)."""
+
+    temperature: np.ndarray
+    humidity: np.ndarray
+    shift_hours: np.ndarray
+
+    @classmethod
+    def draw(cls, seed: int, point: str, as_of: dt.date, rho: float) -> VintageError:
+        hours = MAX_FORECAST_DAYS * 24
+        temperature = forecast_noise(seed, point, as_of, rho, hours)
+        leads = [t // 24 + 1 for t in range(hours)]
+        sigma_t = np.array([lead_sigma(d) for d in leads])
+        own = _ar1([seed & 0xFFFFFFFF, zlib.crc32(point.encode()), as_of.toordinal(), 1], rho, hours)
+        c = HUMIDITY_TEMPERATURE_CORRELATION
+        humidity = HUMIDITY_PER_KELVIN * (c * temperature + math.sqrt(1 - c * c) * own * sigma_t)
+        regional = _ar1([seed & 0xFFFFFFFF, 0, as_of.toordinal(), 2], TIMING_RHO, hours)
+        shift = np.rint(regional * np.array([timing_sigma_hours(d) for d in leads])).astype(int)
+        return cls(temperature, humidity, shift)
+
+    def apply(self, series: PointSeries, var: str, hour: dt.datetime, offset: int, value: Any) -> Any:
+        """The forecast of ``var`` for ``hour`` (``offset`` hours after as_of 00:00), stored ``value`` its truth."""
+        if var in NOISY_VARIABLES:
+            return None if value is None else round(value + float(self.temperature[offset]), 1)
+        if var == HUMIDITY_VARIABLE:
+            return None if value is None else int(min(100.0, max(0.0, round(value + float(self.humidity[offset])))))
+        if var in TIMED_VARIABLES:
+            shifted = hour + dt.timedelta(hours=int(self.shift_hours[offset]))
+            pos = series.index.get(f"{shifted:%Y-%m-%dT%H:%M}")
+            moved = None if pos is None else series.values[var][pos]
+            return value if moved is None else moved
+        return value
 
 
 @dataclass
@@ -314,14 +376,12 @@ def forecast(
     hours = _hours(first, as_of + dt.timedelta(days=days - 1))
     payload, hourly = _payload(series, variables, hours)
     if noise_seed is not None:
-        noise = forecast_noise(noise_seed, series.name, as_of, noise_rho)
-        for var in NOISY_VARIABLES:
-            column = hourly.get(var)
-            if column is None:
+        error = VintageError.draw(noise_seed, series.name, as_of, noise_rho)
+        for var, column in hourly.items():
+            if var == "time":
                 continue
             for i in range(past * 24, len(column)):
-                if column[i] is not None:
-                    column[i] = round(column[i] + float(noise[i - past * 24]), 1)
+                column[i] = error.apply(series, var, hours[i], i - past * 24, column[i])
     tail = faults.get("tail_nulls", SCOPE)
     if tail is not None and tail.count:
         for var, column in hourly.items():
@@ -381,12 +441,12 @@ def previous_runs(
     positions = [series.index.get(s) for s in stamps]
     now = moment.astimezone(dt.timezone(dt.timedelta(hours=9))).replace(tzinfo=None)  # JST wall clock
     issue = dt.timedelta(hours=ISSUE_HOUR_JST)
-    noises: dict[dt.date, np.ndarray] = {}
+    errors: dict[dt.date, VintageError] = {}
 
-    def vintage_noise(vintage: dt.date) -> np.ndarray:
-        if vintage not in noises:
-            noises[vintage] = forecast_noise(noise_seed or 0, series.name, vintage, noise_rho)
-        return noises[vintage]
+    def vintage_error(vintage: dt.date) -> VintageError:
+        if vintage not in errors:
+            errors[vintage] = VintageError.draw(noise_seed or 0, series.name, vintage, noise_rho)
+        return errors[vintage]
 
     hourly: dict[str, list[Any]] = {"time": stamps}
     units: dict[str, str] = {"time": "iso8601"}
@@ -405,10 +465,10 @@ def previous_runs(
                 if known > now:
                     continue
                 value = stored[pos]
-                if noise_seed is not None and base in NOISY_VARIABLES:
+                if noise_seed is not None:
                     vintage = (known - issue).date()  # the newest 04:00 JST vintage at or before `known`
                     offset = int((hour - dt.datetime.combine(vintage, dt.time())) / dt.timedelta(hours=1))
-                    value = round(value + float(vintage_noise(vintage)[offset]), 1)
+                    value = vintage_error(vintage).apply(series, base, hour, offset, value)
                 column[i] = value
         hourly[var] = column
     return {

@@ -30,7 +30,14 @@ import pytest
 from simulator import SimulatorServer, om_json, parse_fault
 from simulator import tepco_format as tf
 from simulator.generate import POINTS, generate
-from simulator.open_meteo import forecast_noise, lead_sigma
+from simulator.open_meteo import (
+    HUMIDITY_PER_KELVIN,
+    HUMIDITY_TEMPERATURE_CORRELATION,
+    VintageError,
+    forecast_noise,
+    lead_sigma,
+    timing_sigma_hours,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data"
@@ -400,12 +407,17 @@ def test_forecast_noise_is_seeded_and_only_in_the_future(sim: SimulatorServer, g
     assert fetch(url, params).body == first.body
     h = first.json()["hourly"]
     stored = stored_hours(gen_dir, "tokyo", "2024-06-14T00:00", "2024-07-10T23:00")
-    assert h["temperature_2m"][:24] == stored["temperature_2m"][:24]  # past day: observed
-    assert h["relative_humidity_2m"][: 24 * 17] == stored["relative_humidity_2m"][: 24 * 17]
+    for var in ("temperature_2m", "relative_humidity_2m", "precipitation", "weather_code"):
+        assert h[var][:24] == stored[var][:24], var  # past day: observed
+        assert h[var][24:] != stored[var][24 : 24 + 16 * 24], var  # every variable carries an error ahead
     noise = forecast_noise(11, "tokyo", AS_OF, 0.95)
     expected = [round(t + n, 1) for t, n in zip(stored["temperature_2m"][24:], noise)]
     assert h["temperature_2m"][24 : 24 + len(expected)] == expected
-    assert h["temperature_2m"][24:] != stored["temperature_2m"][24 : 24 + 16 * 24]
+    humidity = [v for v in h["relative_humidity_2m"][24:] if v is not None]
+    assert all(isinstance(v, int) and 0 <= v <= 100 for v in humidity)
+    # rain and weather codes are moved in time, not invented: every value served is one the archive holds
+    assert {v for v in h["weather_code"][24:] if v is not None} <= set(stored["weather_code"])
+    assert {v for v in h["precipitation"][24:] if v is not None} <= set(stored["precipitation"])
     sim.noise_seed = 12
     assert fetch(url, params).body != first.body
 
@@ -421,6 +433,27 @@ def test_noise_std_by_lead_day_and_autocorrelation() -> None:
     iid = np.array([forecast_noise(5, "tokyo", d, 0.0) for d in starts])[:, :24]
     assert abs(np.corrcoef(iid[:, :-1].ravel(), iid[:, 1:].ravel())[0, 1]) < 0.1
     assert [lead_sigma(d) for d in (1, 2, 5, 6, 7, 8, 16)] == [1.0, 1.5, 1.5, 1.8, 2.1, 3.0, 3.0]
+
+
+def test_humidity_and_timing_errors_grow_with_the_lead() -> None:
+    """Humidity noise: 6 % per °C of the lead's temperature sigma, anti-correlated with the temperature
+    error; timing shift of rain and cloud: std `timing_sigma_hours` of the lead, shared by every point."""
+    starts = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(400)]
+    errors = [VintageError.draw(5, "tokyo", d, 0.95) for d in starts]
+    humidity = np.array([e.humidity for e in errors])
+    temperature = np.array([e.temperature for e in errors])
+    shift = np.array([e.shift_hours for e in errors])
+    for day in (1, 3, 7, 12):
+        cols = slice((day - 1) * 24, day * 24)
+        assert abs(humidity[:, cols].std() / (HUMIDITY_PER_KELVIN * lead_sigma(day)) - 1) < 0.12, day
+        assert abs(shift[:, cols].std() / timing_sigma_hours(day) - 1) < 0.25, day
+    assert np.corrcoef(humidity.ravel(), temperature.ravel())[0, 1] == pytest.approx(
+        HUMIDITY_TEMPERATURE_CORRELATION, abs=0.05
+    )
+    assert shift[:, :24].std() < shift[:, 24 * 3 : 24 * 4].std() < shift[:, 24 * 10 :].std()
+    other = VintageError.draw(5, "chiba", starts[0], 0.95)
+    assert np.array_equal(other.shift_hours, errors[0].shift_hours)  # a front is late over all of Kanto
+    assert not np.array_equal(other.humidity, errors[0].humidity)
 
 
 # --- faults -----------------------------------------------------------------------------
@@ -667,26 +700,31 @@ def test_previous_runs_equal_the_daily_vintage_that_stood_then(sim: SimulatorSer
 
     sim.noise_seed = 11
     leads = list(range(1, 8))
+    variables = ("temperature_2m", "relative_humidity_2m", "precipitation", "weather_code")
     doc = fetch(
         sim.env()["OPEN_METEO_PREVIOUS_RUNS_URL"],
-        previous_runs_params("2024-06-10", "2024-06-11", [f"temperature_2m_previous_day{n}" for n in leads]),
+        previous_runs_params("2024-06-10", "2024-06-11", [f"{v}_previous_day{n}" for v in variables for n in leads]),
     ).json()
     times = [dt.datetime.fromisoformat(t) for t in doc["hourly"]["time"]]
     assert len(times) == 48 and doc["hourly_units"]["temperature_2m_previous_day3"] == "°C"
     vintages: dict[dt.date, dict] = {}
     same_day = 0
-    for n in leads:
-        for hour, value in zip(times, doc["hourly"][f"temperature_2m_previous_day{n}"]):
-            known = previous_run_known_at(hour.replace(tzinfo=JST), n).astimezone(JST)
-            vintage = (known - dt.timedelta(hours=4)).date()  # the newest 04:00 JST vintage by then
-            same_day += vintage == hour.date()
-            if vintage not in vintages:
-                sim.as_of = vintage
-                vintages[vintage] = fetch(sim.env()["OPEN_METEO_FORECAST_URL"], om_params(forecast_days=16)).json()
-                sim.as_of = AS_OF
-            served = vintages[vintage]["hourly"]
-            assert value == served["temperature_2m"][served["time"].index(f"{hour:%Y-%m-%dT%H:%M}")], (hour, n)
-    assert same_day == 4  # lead 1 of 22:00 and 23:00 JST: that day's own 04:00 vintage (known at 04:00, 05:00)
+    for var in variables:
+        for n in leads:
+            for hour, value in zip(times, doc["hourly"][f"{var}_previous_day{n}"]):
+                known = previous_run_known_at(hour.replace(tzinfo=JST), n).astimezone(JST)
+                vintage = (known - dt.timedelta(hours=4)).date()  # the newest 04:00 JST vintage by then
+                same_day += vintage == hour.date()
+                if vintage not in vintages:
+                    sim.as_of = vintage
+                    vintages[vintage] = fetch(
+                        sim.env()["OPEN_METEO_FORECAST_URL"], om_params(forecast_days=16, hourly=",".join(variables))
+                    ).json()
+                    sim.as_of = AS_OF
+                served = vintages[vintage]["hourly"]
+                assert value == served[var][served["time"].index(f"{hour:%Y-%m-%dT%H:%M}")], (var, hour, n)
+    # lead 1 of 22:00 and 23:00 JST: that day's own 04:00 vintage (known at 04:00, 05:00)
+    assert same_day == 4 * len(variables)
 
 
 def test_previous_runs_are_null_until_published_and_beyond_the_models_reach(
@@ -712,7 +750,7 @@ def test_previous_runs_are_null_until_published_and_beyond_the_models_reach(
     )
     stored = stored_hours(gen_dir, "tokyo", "2024-06-10T00:00", "2024-06-10T23:00")
     doc = fetch(url, previous_runs_params("2024-06-10", "2024-06-10", ["relative_humidity_2m_previous_day5"])).json()
-    assert doc["hourly"]["relative_humidity_2m_previous_day5"] == stored["relative_humidity_2m"]  # no noise on humidity
+    assert doc["hourly"]["relative_humidity_2m_previous_day5"] == stored["relative_humidity_2m"]  # no seed: no noise
 
 
 @pytest.mark.parametrize(
