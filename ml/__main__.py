@@ -57,7 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--forecast-vintages) known by the issue time, the hours beyond their 7-day reach from the "
         "daily vintage if stored, else a climatological normal (ml/weather.py)",
     )
-    b.add_argument("--retrain-days", type=int, default=28, help="refit when the model is older than this")
+    b.add_argument(
+        "--retrain-days",
+        type=int,
+        default=None,
+        help="refit when the model is older than this (days; default ENERGY_MODEL_MAX_AGE_DAYS, 14: a backtest "
+        "accepts no older model than the daily run does)",
+    )
     b.add_argument("--label", default=None, help="run id prefix (default backtest-<weather source>)")
     r = sub.add_parser("report", help="write the local HTML dashboard from the marts (opens offline)")
     r.add_argument("--out", default=None, help="default <data dir>/dashboard/index.html")

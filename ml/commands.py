@@ -107,18 +107,20 @@ def backtest(
     end: date,
     every: int,
     weather_mode: str,
-    retrain_days: int,
+    retrain_days: int | None,
     label: str | None,
     log: Callable[[str], None],
 ) -> None:
     """Forecasts issued on the dates start, start + every, … ≤ end (run kind backtest), through the
-    same path as the daily forecast; each issue uses only what was known at its issue time."""
+    same path as the daily forecast; each issue uses only what was known at its issue time, and no
+    model older than the daily run would accept (`retrain_days`, default ENERGY_MODEL_MAX_AGE_DAYS)."""
     from ml import io
     from ml.features import build_grid, last_feature_day
     from ml.run import forecast_issue
     from ml.weather import previous_runs_weather
 
     models_dir = settings.data_dir / "models"
+    retrain_days = settings.model_max_age_days if retrain_days is None else retrain_days
     t0 = time.perf_counter()
     grid = build_grid(io.read_features(settings, area, through=last_feature_day(end)))
     issues = []
@@ -164,7 +166,7 @@ def backtest(
         written += sum(report.rows_loaded.values())
         log(
             f"[{n}/{len(issues)}] {res.run_id}: {res.weather_source}, model {res.model.version} "
-            f"({'trained' if res.trained else 'reused'}), {time.perf_counter() - t0:.0f} s elapsed"
+            f"({res.reason}), {time.perf_counter() - t0:.0f} s elapsed"
         )
     print(
         f"backtest: {len(issues)} issue dates {issues[0]} … {issues[-1]}, {written} rows new or changed, "

@@ -12,7 +12,7 @@ errors per horizon day (a 90 % interval that widens with the horizon), of the fo
 the nowcast (below) corrects the validation forecasts too.
 
 Retraining policy (documented in the README): a stored model is reused while it is at most
-`retrain_days` old (daily runs: ENERGY_MODEL_MAX_AGE_DAYS, 14; backtests: 28) *and* was trained only
+`retrain_days` old (ENERGY_MODEL_MAX_AGE_DAYS, 14, for daily runs and backtests alike) *and* was trained only
 on data before the issue date *and* was built from the same feature list and parameters; otherwise
 a new model is trained. When its day-1 error over the last 7 known days exceeds twice its validation
 day-1 error (drift), a backtest retrains; the daily forecast only reports it (the weekly

@@ -238,7 +238,11 @@ def test_backtest_reaches_the_accuracy_marts(
         ml_main(["backtest", "--start", "2024-02-01", "--end", "2024-02-05", "--every", "2", "--weather", "oracle"])
         == 0
     )
-    assert "backtest: 3 issue dates" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "backtest: 3 issue dates" in out
+    # a backtest accepts no model older than the daily run does (ENERGY_MODEL_MAX_AGE_DAYS, 14)
+    assert "(trained: no stored model younger than 14 d and trained before 2024-02-01)" in err
+    assert "(reused (age 3 d" in err and "(reused (age 5 d" in err  # trained through 2024-01-31
     assert q(wh, "select distinct run_kind, weather_source from raw.ml_forecasts") == [("backtest", "oracle_observed")]
     seed = (REPO / "seeds" / "weather_points.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "points.csv").write_text("\n".join(seed[:3]) + "\n", encoding="utf-8")
