@@ -5,14 +5,16 @@
 1. backfill 2016-04 … 2023-03 through the simulator and the real ingestion;
 2. `python -m ingest live-archive`: TEPCO's live chart at or before 04:00 JST of every archived day
    (249 days, 2022-07-26 … 2023-03-31) → `raw.tepco_live_hourly` → model `tepco_at_issue`;
-3. noisy forecast vintages from the simulator (synthetic weather error, σ 1.0 °C on day 1) for every
-   issue date of 2023-01-01 … 2023-03-31 (the shared Open-Meteo archive starts in 2023);
+3. noisy forecast vintages from the simulator (synthetic weather error: σ 1.0 °C on day 1, humidity
+   noise, rain and cloud timing; README, "Upstream simulator") for every issue date of 2023-01-01 …
+   2023-03-31 (the shared Open-Meteo archive starts in 2023);
 4. backtests issued every day at 04:00 JST: oracle weather (observed standing in for the forecast;
    before 2023 that is the JMA Tokyo station, calibrated) over all 249 days, and the noisy vintages
    over 2023-01 … 2023-03; dbt build of the accuracy marts;
 5. print, per weather source, day-1 MAPE of ours and of TEPCO at issue time on exactly the hours
    TEPCO's forecast covered (rpt_forecast_accuracy_by_horizon), and TEPCO's final intraday
-   revision (the ceiling) for reference.
+   revision (the ceiling) for reference; then the same pair by period (2022 H2 apart from 2023,
+   the tuning year) and by month (fct_forecast_errors).
 
 Models are tuned on nothing here: the backtests use the production path as it stands.
 """
@@ -67,10 +69,43 @@ def report(db: Path) -> None:
                 f"{m:<16} {runs:>5} {hours:>6} {mape:>7.2f} {ph:>10} "
                 f"{'' if mp is None else f'{mp:.2f}':>21} {'' if sk is None else f'{sk:.3f}':>13}"
             )
+        by_period(con, source)
     print(
         "\ntepco_at_issue = TEPCO's forecast as it stood at 04:00 JST (the peer), on the hours it still forecast; "
         "tepco = TEPCO's last intraday revision (about an hour ahead: a ceiling, not a peer)."
     )
+
+
+def by_period(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Ours against TEPCO at issue time on the hours both forecast, by half year and by month."""
+    rows = con.execute(
+        """
+        with day1 as (
+            select model, issue_date_jst, target_hour_start_at, abs_pct_error
+            from analytics_marts.fct_forecast_errors
+            where run_kind = 'backtest' and weather_source = ? and horizon_day = 1
+              and model in ('xgboost', 'tepco_at_issue') and abs_pct_error is not null
+        ),
+
+        paired as (
+            select ours.issue_date_jst, ours.abs_pct_error as ours_ape, peer.abs_pct_error as peer_ape
+            from day1 as ours
+            inner join day1 as peer
+                on peer.issue_date_jst = ours.issue_date_jst and peer.target_hour_start_at = ours.target_hour_start_at
+            where ours.model = 'xgboost' and peer.model = 'tepco_at_issue'
+        )
+
+        select
+            case when issue_date_jst < date '2023-01-01' then '2022 H2' else '2023 Q1 (tuning year)' end,
+            strftime(issue_date_jst, '%Y-%m'), count(distinct issue_date_jst), count(*), avg(ours_ape), avg(peer_ape)
+        from paired
+        group by grouping sets ((1), (1, 2))
+        order by 1, 2 nulls first""",
+        [source],
+    ).fetchall()
+    print(f"  {'period':<22} {'month':<8} {'days':>5} {'hours':>6} {'ours %':>7} {'TEPCO at issue %':>17}")
+    for period, month, days, hours, ours, peer in rows:
+        print(f"  {period:<22} {month or 'all':<8} {days:>5} {hours:>6} {ours:>7.2f} {peer:>17.2f}")
 
 
 def main() -> None:
