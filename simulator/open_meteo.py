@@ -153,11 +153,14 @@ class VintageError:
         return cls(temperature, humidity, shift)
 
     def apply(self, series: PointSeries, var: str, hour: dt.datetime, offset: int, value: Any) -> Any:
-        """The forecast of ``var`` for ``hour`` (``offset`` hours after as_of 00:00), stored ``value`` its truth."""
+        """The forecast of ``var`` for ``hour`` (``offset`` hours after as_of 00:00), stored ``value`` its truth
+        (null stays null: the archive's own gaps and its end are not filled from other hours)."""
+        if value is None:
+            return None
         if var in NOISY_VARIABLES:
-            return None if value is None else round(value + float(self.temperature[offset]), 1)
+            return round(value + float(self.temperature[offset]), 1)
         if var == HUMIDITY_VARIABLE:
-            return None if value is None else int(min(100.0, max(0.0, round(value + float(self.humidity[offset])))))
+            return int(min(100.0, max(0.0, round(value + float(self.humidity[offset])))))
         if var in TIMED_VARIABLES:
             shifted = hour + dt.timedelta(hours=int(self.shift_hours[offset]))
             pos = series.index.get(f"{shifted:%Y-%m-%dT%H:%M}")
