@@ -70,6 +70,14 @@ WEATHER_COLUMNS = [
     "shortwave_radiation_wm2",
     "precipitation_mm",
 ]
+#: Solar output of the days before the issue (TEPCO's five-minute block): how sunny each reference day was.
+SOLAR_FEATURES = [
+    "solar_share_yesterday",
+    "solar_share_last_week",
+    "solar_share_ref_weekday",
+    "solar_share_ref_class",
+    "solar_peak_ratio",
+]
 CALENDAR_FLAGS = [
     "is_day_off",
     "is_public_holiday",
@@ -97,6 +105,9 @@ class DayGrid:
     #: (n_days, 24) lead day of the weather forecast each hour's weather is (0 = observed; the
     #: feature `weather_lead_days`, `core.time.forecast_lead_days`); None = all observed
     weather_lead: np.ndarray | None = None
+    #: (n_days, 24) TEPCO's measured solar output, MW (the five-minute block, from 2022-04; NaN before
+    #: and where unknown): like demand, known only for the days before the issue date
+    solar: np.ndarray | None = None
 
     def index(self, d: date) -> int:
         return (pd.Timestamp(d) - pd.Timestamp(self.first_day)).days
@@ -146,7 +157,15 @@ class DayGrid:
             for hour, mw in values.items():
                 if 0 <= hour < TODAY_KNOWN_HOURS:
                     demand[i0, hour] = mw
-        return replace(self, demand=demand)
+        solar = None
+        if self.solar is not None:
+            solar = self.solar.copy()
+            solar[max(i0, 0) :, :] = np.nan
+        return replace(self, demand=demand, solar=solar)
+
+    def solar_or_nan(self) -> np.ndarray:
+        """`solar` as a matrix (NaN everywhere when the view has none)."""
+        return self.solar if self.solar is not None else np.full((len(self.days), HOURS), np.nan)
 
 
 def roll24(temp: np.ndarray) -> np.ndarray:
@@ -193,7 +212,14 @@ def build_grid(view: pd.DataFrame) -> DayGrid:
     calendar["iso_dow"] = days.isocalendar().day.to_numpy()
     day_class = calendar["day_type"].map(DAY_CLASS).fillna(0).astype(int).to_numpy()
     return DayGrid(
-        first.date(), days, matrix("demand_mw"), weather, roll24(weather["temperature_c"]), calendar, day_class
+        first.date(),
+        days,
+        matrix("demand_mw"),
+        weather,
+        roll24(weather["temperature_c"]),
+        calendar,
+        day_class,
+        solar=matrix("solar_mw"),
     )
 
 
@@ -257,6 +283,14 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     week_idx = known_last[:, None] - np.arange(LEVEL_DAYS)[None, :]
     p_week = np.nanmean(_take(dem, week_idx), axis=1)  # (m, 24)
     week_peak = np.nanmax(_take(dem, week_idx).reshape(m, -1), axis=1)
+    # how sunny the reference days were: their midday demand is low by roughly their solar share
+    # (TEPCO's area demand is net of the solar its customers use themselves), so a cloudy target day
+    # after a sunny reference day lies above the profile, and the reverse
+    solar = grid.solar_or_nan()
+    share = solar / np.where(dem > 0, dem, np.nan)
+    s_yday = _take(share, known_last)  # (m, 24)
+    s_week = np.nanmean(_take(share, week_idx), axis=1)  # (m, 24)
+    solar_week_peak = np.nanmax(_take(solar, week_idx).reshape(m, -1), axis=1)
 
     t = grid.weather["temperature_c"]
     t_target = _take(t, target)
@@ -287,6 +321,12 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
         "p_yesterday": np.broadcast_to(p_yday[:, None, :], shape) / lv,
         "p_last_week": np.broadcast_to(p_week[:, None, :], shape) / lv,
         "week_peak_ratio": np.broadcast_to((week_peak / level)[:, None, None], shape),
+        "solar_share_yesterday": np.broadcast_to(s_yday[:, None, :], shape),
+        "solar_share_last_week": np.broadcast_to(s_week[:, None, :], shape),
+        "solar_share_ref_weekday": _take(share, ref_weekday),
+        "solar_share_ref_class": _take(share, ref_class),
+        # the solar fleet against demand: the largest output of the last week over the level
+        "solar_peak_ratio": np.broadcast_to((solar_week_peak / level)[:, None, None], shape),
         "ref_weekday_age_days": np.broadcast_to((target - ref_weekday)[:, :, None], shape),
         "ref_class_age_days": np.broadcast_to((target - ref_class)[:, :, None], shape),
         "temp_minus_ref_weekday": t_target - t_ref_weekday,
@@ -333,6 +373,7 @@ FEATURES = [
     "p_yesterday",
     "p_last_week",
     "week_peak_ratio",
+    *SOLAR_FEATURES,
     "ref_weekday_age_days",
     "ref_class_age_days",
     "temp_minus_ref_weekday",

@@ -167,6 +167,7 @@ def test_no_leakage_from_after_the_issue_time(wh: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     scrambled = view.copy()
     scrambled.loc[unknown, "demand_mw"] = rng.uniform(0, 50_000, unknown.sum())
+    scrambled.loc[on_or_after, "solar_mw"] = rng.uniform(0, 15_000, on_or_after.sum())  # measured like demand
     for col in ("temperature_c", "relative_humidity_pct", "cooling_degree_c", "heating_degree_c"):
         scrambled.loc[on_or_after, col] = rng.uniform(0, 40, on_or_after.sum())
 
@@ -178,8 +179,12 @@ def test_no_leakage_from_after_the_issue_time(wh: Path, tmp_path: Path) -> None:
 
     base, other = forecast(view, "m0"), forecast(scrambled, "m1")  # each trains its own model
     np.testing.assert_array_equal(base, other)
-    # and the scrambling did reach the grid (the test would prove nothing otherwise)
+    # and the scrambling did reach the grid (the test would prove nothing otherwise), and the solar
+    # features read the days before (the simulator's files carry solar output)
     assert not np.array_equal(build_grid(view).demand, build_grid(scrambled).demand, equal_nan=True)
+    assert not np.array_equal(build_grid(view).solar, build_grid(scrambled).solar, equal_nan=True)
+    rows = build_features(build_grid(view), [ISSUE])
+    assert rows["solar_share_yesterday"].max() > 0.05 and rows["solar_peak_ratio"].notna().all()
 
     # the nowcast: this warehouse was loaded at 04:00 on the issue date, so its live file showed hours 0–2
     live = io.read_demand_at_issue(Settings(), "tokyo", ISSUE)

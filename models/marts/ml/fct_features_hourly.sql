@@ -23,7 +23,8 @@ demand as (
         area,
         hour_start_at,
         case when is_demand_plausible then demand_mw end as demand_mw,
-        tepco_forecast_mw
+        tepco_forecast_mw,
+        solar_mw
     from {{ ref('fct_demand_hourly') }}
 ),
 
@@ -62,6 +63,8 @@ joined as (
         ---------- target and TEPCO's forecast, MW
         demand.demand_mw,
         demand.tepco_forecast_mw,
+        ---------- TEPCO's measured solar output, MW: like demand, known once the hour is over
+        demand.solar_mw,
         ---------- demand known at this hour, by time
         lag_24h.demand_mw as demand_lag_24h_mw,
         lag_168h.demand_mw as demand_lag_168h_mw,

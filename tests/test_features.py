@@ -1,0 +1,71 @@
+"""The solar features: how sunny each reference day was, read from TEPCO's measured output of the days
+before the issue date only (fast tier: a synthetic grid, no warehouse)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ml.features import CALENDAR_FLAGS, HORIZON_DAYS, SOLAR_FEATURES, WEATHER_COLUMNS, DayGrid, build_features
+
+FIRST = date(2024, 1, 1)  # a Monday
+ISSUE = date(2024, 2, 5)  # a Monday: yesterday is Sunday 2024-02-04, the same weekday a week before is 01-29
+
+
+def grid(n_days: int = 60) -> DayGrid:
+    days = pd.date_range(FIRST, periods=n_days, freq="D")
+    rng = np.random.default_rng(0)
+    demand = 30_000 + rng.uniform(0, 5_000, (n_days, 24))
+    bell = np.clip(np.sin(np.pi * (np.arange(24) - 6) / 12), 0, None)  # daylight 07–17 h
+    solar = np.outer(rng.uniform(1_000, 10_000, n_days), bell)
+    calendar = pd.DataFrame(
+        {"day_type": "workday", "iso_dow": days.isocalendar().day.to_numpy(), **{f: False for f in CALENDAR_FLAGS}},
+        index=days,
+    )
+    weather = {col: np.full((n_days, 24), 10.0) for col in WEATHER_COLUMNS}
+    return DayGrid(
+        FIRST,
+        days,
+        demand,
+        weather,
+        weather["temperature_c"].copy(),
+        calendar,
+        np.zeros(n_days, dtype=int),
+        solar=solar,
+    )
+
+
+def test_the_solar_shares_are_the_reference_days_output_over_their_demand() -> None:
+    g = grid()
+    rows = build_features(g, [ISSUE]).set_index(["horizon_day", "hour"])
+    share = g.solar / g.demand
+    y, i = g.index(ISSUE) - 1, g.index(ISSUE)
+    for hour in (3, 9, 12, 15):
+        assert rows.loc[(1, hour), "solar_share_yesterday"] == share[y, hour]
+        assert rows.loc[(9, hour), "solar_share_yesterday"] == share[y, hour]  # the same for every horizon day
+        assert np.isclose(rows.loc[(5, hour), "solar_share_last_week"], share[i - 7 : i, hour].mean())
+        # day 1 (Monday) and day 8 (the next Monday) both look back to the Monday a week before the issue
+        assert rows.loc[(1, hour), "solar_share_ref_weekday"] == share[i - 7, hour]
+        assert rows.loc[(8, hour), "solar_share_ref_weekday"] == share[i - 7, hour]
+        assert rows.loc[(2, hour), "solar_share_ref_weekday"] == share[i - 6, hour]
+    level = np.nanmean(g.demand[i - 7 : i].mean(axis=1))
+    assert np.isclose(rows["solar_peak_ratio"].iloc[0], g.solar[i - 7 : i].max() / level)
+    assert rows.loc[(1, 0), "solar_share_yesterday"] == 0.0  # no output at night
+
+
+def test_solar_on_or_after_the_issue_date_changes_nothing_and_none_gives_missing_features() -> None:
+    g = grid()
+    i = g.index(ISSUE)
+    later = g.solar.copy()
+    later[i:] = np.random.default_rng(1).uniform(0, 20_000, later[i:].shape)
+    a = build_features(g, [ISSUE])
+    pd.testing.assert_frame_equal(a, build_features(replace(g, solar=later), [ISSUE]))
+    # the daily path's grid (TEPCO's morning hours of the issue date) holds no solar from that date on
+    assert np.isnan(g.with_today(ISSUE, {0: 30_000.0}).solar[i:]).all()
+    # a view without solar (a history before 2022-04, another area's files): the features are missing
+    none = build_features(replace(g, solar=None), [ISSUE])
+    assert none[SOLAR_FEATURES].isna().all().all() and len(none) == HORIZON_DAYS * 24
+    pd.testing.assert_frame_equal(none.drop(columns=SOLAR_FEATURES), a.drop(columns=SOLAR_FEATURES))
