@@ -269,6 +269,7 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     tgt_clipped = np.clip(target, 0, n_days - 1)
     tclass = grid.day_class[tgt_clipped]
     ref_class = last_cls[tclass, np.clip(known_last, 0, n_days - 1)[:, None].repeat(HORIZON_DAYS, 1)]
+    ref_class = np.where(known_last[:, None] >= 0, ref_class, -1)  # an issue on the grid's first day knows no day
     workdays = np.where(grid.day_class == 0)[0]
     pos = np.searchsorted(workdays, known_last, side="right")  # workdays[:pos] ≤ known_last
     last3 = np.stack(

@@ -26,16 +26,8 @@ def grid(n_days: int = 60) -> DayGrid:
         index=days,
     )
     weather = {col: np.full((n_days, 24), 10.0) for col in WEATHER_COLUMNS}
-    return DayGrid(
-        FIRST,
-        days,
-        demand,
-        weather,
-        weather["temperature_c"].copy(),
-        calendar,
-        np.zeros(n_days, dtype=int),
-        solar=solar,
-    )
+    day_class = np.select([days.day_of_week == 5, days.day_of_week == 6], [1, 2], 0)  # Saturdays, Sundays
+    return DayGrid(FIRST, days, demand, weather, weather["temperature_c"].copy(), calendar, day_class, solar=solar)
 
 
 def test_the_solar_shares_are_the_reference_days_output_over_their_demand() -> None:
@@ -51,9 +43,15 @@ def test_the_solar_shares_are_the_reference_days_output_over_their_demand() -> N
         assert rows.loc[(1, hour), "solar_share_ref_weekday"] == share[i - 7, hour]
         assert rows.loc[(8, hour), "solar_share_ref_weekday"] == share[i - 7, hour]
         assert rows.loc[(2, hour), "solar_share_ref_weekday"] == share[i - 6, hour]
+        # the latest day of the target's class: Monday's is Friday 02-02, Saturday 02-10's (day 6) is 02-03
+        assert rows.loc[(1, hour), "solar_share_ref_class"] == share[i - 3, hour]
+        assert rows.loc[(6, hour), "solar_share_ref_class"] == share[i - 2, hour]
     level = np.nanmean(g.demand[i - 7 : i].mean(axis=1))
     assert np.isclose(rows["solar_peak_ratio"].iloc[0], g.solar[i - 7 : i].max() / level)
     assert rows.loc[(1, 0), "solar_share_yesterday"] == 0.0  # no output at night
+    # an issue on the grid's first day knows no reference day at all
+    first = build_features(g, [FIRST])
+    assert first[SOLAR_FEATURES].isna().all().all()
 
 
 def test_solar_on_or_after_the_issue_date_changes_nothing_and_none_gives_missing_features() -> None:
