@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
+from collections import deque
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,12 +52,26 @@ WEATHER_LABEL = {
 VINTAGES_FROM, VINTAGES_TO = ISSUES[0] - timedelta(days=70), ISSUES[-1] + timedelta(days=8)
 
 
+#: A progress line of `python -m ml backtest` ("[12/52] run-id: …"): the benchmark echoes these, so an
+#: hour of backtests shows how far it got, which model each issue used and whether it was trained.
+PROGRESS_LINE = re.compile(r"^\[\d+/\d+\] ")
+
+
 def run(cmd: list[str], env: dict[str, str], what: str) -> float:
+    """Run a step of the benchmark; echo its progress lines as they come, and its output's tail if it fails."""
     print(f"… {what}", flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    tail: deque[str] = deque(maxlen=60)
+    with subprocess.Popen(
+        cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line)
+            if PROGRESS_LINE.match(line):
+                print(f"    {line.rstrip()}", flush=True)
     if proc.returncode != 0:
-        sys.exit(f"{what} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        sys.exit(f"{what} failed ({proc.returncode}):\n{''.join(tail)[-6000:]}")
     return time.perf_counter() - t0
 
 
@@ -193,6 +209,7 @@ def main() -> None:
     args = ap.parse_args()
     t_start = time.perf_counter()
     ws = workspace(args.keep, "bench-accuracy-")
+    print(ws.model_policy(), flush=True)
     db, env, dbt, common = ws.db, ws.env, ws.dbt, ws.common
     py = sys.executable
     first, last = ISSUES[0].isoformat(), ISSUES[-1].isoformat()

@@ -116,6 +116,7 @@ def main() -> None:
     args = ap.parse_args()
     t_start = time.perf_counter()
     ws = workspace(args.keep, "bench-peer-")
+    print(ws.model_policy(), flush=True)
     db, env, dbt, common = ws.db, ws.env, ws.dbt, ws.common
     py = sys.executable
     charts = Path(args.data) / "tepco" / "intraday_forecast" / "electricity-tokyo_component-chart_history.tar.gz"

@@ -30,6 +30,20 @@ class Workspace:
         marker = self.work / "simulated_error_model.txt"
         return self.db.exists() and marker.exists() and marker.read_text(encoding="utf-8") == ERROR_MODEL
 
+    def model_policy(self) -> str:
+        """What the backtests will train or reuse, for the report's header: the figures depend on the
+        model age limit, and a reused folder already holds models of the current spec."""
+        from core.settings import Settings
+        from ml.model import spec_hash
+
+        settings = Settings()
+        spec = spec_hash()
+        stored = list((self.work / "models").glob(f"*-{spec}")) if (self.work / "models").is_dir() else []
+        return (
+            f"models: retrained when older than {settings.model_max_age_days} days (ENERGY_MODEL_MAX_AGE_DAYS); "
+            f"spec {spec}, {len(stored)} already stored in {self.work / 'models'} (reused where that age allows)"
+        )
+
     def mark_noisy_vintages(self) -> None:
         from simulator.open_meteo import ERROR_MODEL
 
