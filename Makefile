@@ -29,6 +29,9 @@ bench-warehouse:  ## dbt build wall time on the full history (full and increment
 bench-accuracy:  ## 52 weekly 2024 backtests (oracle, noisy and archived-forecast weather) on ../shared/data; prints the accuracy table
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.accuracy
 
+bench-peer:  ## our day 1 against TEPCO's forecast as it stood at 04:00 JST, every day 2022-07-26..2023-03-31; prints by period and month
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.tepco_peer
+
 bench-operation:  ## 30 consecutive simulated days of run_daily.sh on ../shared/data; prints wall times and checks
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks.operation
 
@@ -53,4 +56,4 @@ doctor:  ## check configuration, credentials, warehouse, upstreams and disk
 clean:  ## remove dbt build output (not the warehouse)
 	rm -rf target dbt_packages
 
-.PHONY: help setup daily test test-fast lint demo dashboard doctor bench-accuracy bench-operation bench-ingest bench-vintages bench-first-run bench-scale bench-warehouse clean
+.PHONY: help setup daily test test-fast lint demo dashboard doctor bench-accuracy bench-peer bench-operation bench-ingest bench-vintages bench-first-run bench-scale bench-warehouse clean
