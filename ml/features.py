@@ -7,7 +7,8 @@ of D … D+15 we build features from:
 - demand profiles of reference days strictly before D, looked up by *date*, never by row offset:
   the latest same weekday (the seasonal-naive rule), the latest day of the same day class, the
   mean of the last three plain workdays, yesterday, and the same hour over the last week — all
-  divided by the level (mean demand of D−7 … D−1), which is also what the target is divided by;
+  divided by the level (`issue_levels`: mean demand of the last 7 days before D outside the New
+  Year period), which is also what the target is divided by;
 - weather at the target hour (observed history for training and "oracle" runs, the forecast
   vintage available at issue time otherwise) and its difference to the reference days.
 
@@ -35,7 +36,10 @@ from core.time import JST_NAME, forecast_lead_days, issue_time, live_hours_known
 
 HOURS = 24
 HORIZON_DAYS = 16
+#: the level is the mean demand of this many days before the issue date, New Year period days skipped
 LEVEL_DAYS = 7
+#: what the level is (part of the model spec: a model fitted on another level is never reused)
+LEVEL_RULE = "mean of the last 7 days before the issue outside the New Year period"
 
 
 def last_feature_day(issue: date) -> date:
@@ -223,6 +227,23 @@ def build_grid(view: pd.DataFrame) -> DayGrid:
     )
 
 
+def issue_levels(grid: DayGrid, issues: np.ndarray) -> np.ndarray:
+    """The level of each issue (a day index): the mean daily demand of the last `LEVEL_DAYS` days before
+    it that are not in the New Year period (29 December – 3 January); NaN with none.
+
+    Why skip New Year: its six days off would set the level of the issues from 30 December to 10 January
+    up to 17 % low (2023-01-04), and the first workdays after it were forecast 5–7 % high (2023-01-04,
+    day 1, oracle weather, in the 2023 dev runs: 7.5 % with the plain week, 4.9 % without New Year)."""
+    daily_mean = np.full(len(grid.days), np.nan)
+    known = ~np.isnan(grid.demand).all(axis=1)
+    daily_mean[known] = np.nanmean(grid.demand[known], axis=1)
+    plain = np.flatnonzero(~grid.calendar["is_new_year_period"].to_numpy(dtype=bool))
+    ends = np.searchsorted(plain, issues, side="left")  # plain[:end] are the plain days before the issue
+    return np.array(
+        [np.nanmean(daily_mean[plain[max(end - LEVEL_DAYS, 0) : end]]) if end > 0 else np.nan for end in ends]
+    )
+
+
 def _last_of_class(day_class: np.ndarray) -> np.ndarray:
     """last[c, j] = the latest day index ≤ j whose class is c (−1 if none)."""
     n = len(day_class)
@@ -258,8 +279,7 @@ def _build_features(grid: DayGrid, issue_days: list[date] | np.ndarray) -> pd.Da
     target = issues[:, None] + k[None, :]  # (m, 16) day index of the target day
     known_last = issues - 1  # last day whose demand is known
 
-    daily_mean = np.nanmean(np.where(np.isnan(grid.demand), np.nan, grid.demand), axis=1) if len(grid.demand) else []
-    level = np.array([np.nanmean(daily_mean[max(i - LEVEL_DAYS, 0) : i]) if i > 0 else np.nan for i in issues])
+    level = issue_levels(grid, issues)
 
     # reference days (all < D)
     ahead = target - known_last[:, None]  # ≥ 1

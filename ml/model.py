@@ -2,7 +2,7 @@
 HistGradientBoosting learners.
 
 One direct model for all 16 horizon days: the target is demand divided by the level of the week
-before the issue date, so the model learns shapes and temperature responses, not the absolute
+before the issue date (New Year period days skipped, `ml.features.issue_levels`), so the model learns shapes and temperature responses, not the absolute
 level. Four gradient-boosting learners fit it and their ratios are averaged (MEMBERS): XGBoost,
 HistGradientBoosting from another library (different binning, leaf-wise trees, no sampling), a
 deeper and slower XGBoost, and an XGBoost on the change from last week's profile instead of the
@@ -38,7 +38,7 @@ import xgboost as xgb
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from ml.features import FEATURES as ALL_FEATURES
-from ml.features import HORIZON_DAYS, TODAY_KNOWN_HOURS, DayGrid, build_features
+from ml.features import HORIZON_DAYS, LEVEL_RULE, TODAY_KNOWN_HOURS, DayGrid, build_features
 
 PARAMS: dict = {
     "objective": "reg:squarederror",
@@ -139,6 +139,7 @@ def spec_hash() -> str:
     blob = json.dumps(
         {
             "features": FEATURES,
+            "level": LEVEL_RULE,
             "rounds": MAX_ROUNDS,
             "members": {name: vars(spec) for name, spec in MEMBERS.items()},
             "histgb_max_iter": HGB_MAX_ITER,

@@ -67,3 +67,19 @@ def test_solar_on_or_after_the_issue_date_changes_nothing_and_none_gives_missing
     none = build_features(replace(g, solar=None), [ISSUE])
     assert none[SOLAR_FEATURES].isna().all().all() and len(none) == HORIZON_DAYS * 24
     pd.testing.assert_frame_equal(none.drop(columns=SOLAR_FEATURES), a.drop(columns=SOLAR_FEATURES))
+
+
+def test_the_level_skips_the_new_year_period() -> None:
+    """An issue after the New Year days is levelled on the 7 days before it outside them, so a week of
+    holidays does not set its level (and its target ratio) low; an issue after a plain week keeps it."""
+    g = grid()
+    ny = np.zeros(len(g.days), dtype=bool)
+    ny[10:16] = True  # six days off with a third of the demand
+    g.calendar["is_new_year_period"] = ny
+    g.demand[10:16] /= 3
+    daily = g.demand.mean(axis=1)
+    after = build_features(g, [g.days[17].date()])
+    assert np.isclose(after["level_mw"].iloc[0], daily[[4, 5, 6, 7, 8, 9, 16]].mean())
+    assert np.allclose(after["y_ratio"], after["demand_mw"] / after["level_mw"])
+    plain = build_features(g, [g.days[40].date()])
+    assert np.isclose(plain["level_mw"].iloc[0], daily[33:40].mean())
