@@ -2,7 +2,7 @@
 HistGradientBoosting learners.
 
 One direct model for all 16 horizon days: the target is demand divided by the level of the week
-before the issue date (New Year period days skipped, `ml.features.issue_levels`), so the model learns shapes and temperature responses, not the absolute
+before the issue date, so the model learns shapes and temperature responses, not the absolute
 level. Four gradient-boosting learners fit it and their ratios are averaged (MEMBERS): XGBoost,
 HistGradientBoosting from another library (different binning, leaf-wise trees, no sampling), a
 deeper and slower XGBoost, and an XGBoost on the change from last week's profile instead of the
