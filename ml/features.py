@@ -39,7 +39,7 @@ HORIZON_DAYS = 16
 #: the level is the mean demand of this many days before the issue date, New Year period days skipped
 LEVEL_DAYS = 7
 #: what the level is (part of the model spec: a model fitted on another level is never reused)
-LEVEL_RULE = "mean of the last 7 days before the issue outside the New Year period"
+LEVEL_RULE = f"mean of the last {LEVEL_DAYS} days before the issue outside the New Year period"
 
 
 def last_feature_day(issue: date) -> date:
