@@ -152,6 +152,12 @@ SETTINGS: tuple[Setting, ...] = (
         "weekly, refits it); with none that young it trains first, about 3 minutes",
         "ml",
     ),
+    Setting(
+        "ENERGY_MODEL_ITERATION_SCALE",
+        "1",
+        "multiplies the ensemble's fixed iteration counts (the tests train with `0.1`: fast, but not the "
+        "benchmarked model)",
+    ),
     # set by the daily runner for the processes it starts
     Setting("ENERGY_RUN_ID", "", "the run id events are recorded under (set by `run_daily.sh`; else one per command)"),
     Setting("ENERGY_AS_OF", "", "the as-of date of the current daily run (set by the runner)"),

@@ -6,15 +6,19 @@ import pickle
 from datetime import date
 
 import numpy as np
+import pytest
 import xgboost as xgb
 
 from ml.model import (
     FEATURES,
     MEMBERS,
     HistGBMember,
+    MemberSpec,
     TrainedModel,
     XGBoostMember,
+    fit_before_validation,
     fit_member,
+    fixed_iterations,
     load_usable,
     member_file,
     predict_ratio,
@@ -57,6 +61,43 @@ def test_the_validation_weeks_choose_the_iterations_and_a_truncated_member_predi
     np.testing.assert_array_equal(member.predict(x_val), staged[best - 1])
     member.iterations = None
     np.testing.assert_array_equal(member.predict(x_val), staged[-1])
+
+
+def test_a_fixed_iteration_count_is_kept_whatever_the_validation_weeks_would_choose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Early stopping on the last weeks swung the members' counts from 30 to over 1000 between refits;
+    a member with a fixed count (MemberSpec.iterations, as every member of MEMBERS has) keeps it."""
+    monkeypatch.setenv("ENERGY_MODEL_ITERATION_SCALE", "1")  # the suite's 0.1 (conftest) is tested below
+    x, y = _rows(1000, 3)
+    val = _rows(300, 4)
+    params = {"max_depth": 3, "nthread": 1, "seed": 1, "learning_rate": 0.3}
+    chosen = fit_before_validation(MemberSpec("xgboost", params), x, y, val)
+    assert chosen.iterations < 1000  # early stopping on these rows stops well before MAX_ROUNDS
+    fixed = fit_before_validation(MemberSpec("xgboost", params, iterations=chosen.iterations + 37), x, y, val)
+    assert fixed.iterations == chosen.iterations + 37 and fixed.booster.num_boosted_rounds() == fixed.iterations
+    # HistGB's choice needs HGB_MAX_ITER stages (test_the_validation_weeks_choose_the_iterations…)
+    histgb = fit_before_validation(MemberSpec("histgb", {"random_state": 1}, iterations=40), x, y, val)
+    assert histgb.iterations == 40 and histgb.regressor.n_iter_ == 40
+    assert all(spec.iterations for spec in MEMBERS.values())
+
+
+def test_the_iteration_scale_shrinks_every_fixed_count_and_is_part_of_the_spec(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tests train with a tenth of the counts (ENERGY_MODEL_ITERATION_SCALE): a model trained so is
+    another spec, never reused by a run with the full counts; a scale that is no number fails loudly."""
+    monkeypatch.setenv("ENERGY_MODEL_ITERATION_SCALE", "1")
+    full, full_spec = {n: fixed_iterations(s) for n, s in MEMBERS.items()}, spec_hash()
+    assert full == {n: s.iterations for n, s in MEMBERS.items()}
+    monkeypatch.setenv("ENERGY_MODEL_ITERATION_SCALE", "0.1")
+    assert {n: fixed_iterations(s) for n, s in MEMBERS.items()} == {n: round(c / 10) for n, c in full.items()}
+    assert spec_hash() != full_spec
+    assert fixed_iterations(MemberSpec("xgboost", {})) is None  # no fixed count: chosen on the validation weeks
+    for bad in ("0", "-1", "ten", "nan"):
+        monkeypatch.setenv("ENERGY_MODEL_ITERATION_SCALE", bad)
+        with pytest.raises(ValueError, match="ENERGY_MODEL_ITERATION_SCALE"):
+            fixed_iterations(MEMBERS["xgboost"])
 
 
 def test_the_ensemble_averages_its_members_ratios() -> None:
