@@ -33,6 +33,20 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 #: test warehouses. The subprocesses (`run_daily.sh`) inherit it; benchmarks run the full counts.
 os.environ.setdefault("ENERGY_MODEL_ITERATION_SCALE", "0.1")
 
+#: The suite's own settings above, which a subprocess started with `isolated_env` keeps.
+SUITE_SETTINGS = ("ENERGY_MODEL_ITERATION_SCALE",)
+
+
+def isolated_env() -> dict[str, str]:
+    """This process's environment without the pipeline's settings (a developer's shell or `.env` may point
+    at a real warehouse or upstream), except the suite's own: the base of every subprocess's environment."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k in SUITE_SETTINGS or not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))
+    }
+
+
 #: dbt writes no log file in tests (DBT_LOG_LEVEL_FILE none; its console output is still captured): its
 #: debug-level file log cost about 7 % of each dbt command (a daily build 21.6 s instead of 23.3 s).
 os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")

@@ -22,6 +22,7 @@ import pytest
 
 from simulator import SimulatorServer
 from simulator.generate import generate
+from tests.conftest import isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_DAY, NEXT_DAY = "2024-03-10", "2024-03-11"
@@ -37,7 +38,7 @@ BUSINESS_MARTS = [
 
 
 def env_for(data: Path, sim: SimulatorServer, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
+    env = isolated_env()
     env.update(sim.env())
     env.update(
         {

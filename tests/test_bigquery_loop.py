@@ -26,6 +26,7 @@ import pytest
 
 from simulator import SimulatorServer
 from simulator.generate import generate
+from tests.conftest import isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.bq_loop
@@ -56,7 +57,7 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def loop(target: str, work: Path, upstream: Path) -> dict[str, subprocess.CompletedProcess]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
+    env = isolated_env()
     env.update(
         {
             "ENERGY_DATA_DIR": str(work),

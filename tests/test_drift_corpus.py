@@ -16,6 +16,7 @@ import pytest
 from ingest.tepco.parse import parse_daily_csv, parse_juyo_csv
 from ingest.tolerant import FormatNotes
 from simulator import SimulatorServer
+from tests.conftest import isolated_env
 from tests.drift_corpus import HARMLESS, corrupt_rows, real_daily_csv, real_yearly_csv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def _zip_with(original: Path, replace: dict[str, bytes]) -> bytes:
 
 
 def _load(upstream: Path, data: Path) -> tuple[str, list[tuple], int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
+    env = isolated_env()
     with SimulatorServer(upstream, "2024-01-01") as sim:
         env.update(sim.env())
         env.pop("JMA_BASE_URL")

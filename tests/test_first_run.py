@@ -4,7 +4,6 @@ holds today's failed first run, stitches yearly and monthly files at the seam, a
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ import pytest
 
 from simulator import SimulatorServer
 from simulator.generate import generate
+from tests.conftest import isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2024-03-11"
@@ -26,7 +26,7 @@ HISTORY_START = "2023-10-01"
 
 
 def env_for(data: Path, urls: dict[str, str], **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENERGY_", "TEPCO_", "OPEN_METEO_", "JMA_"))}
+    env = isolated_env()
     env.update(urls)
     env.update(
         {
