@@ -12,9 +12,9 @@
    before 2023 that is the JMA Tokyo station, calibrated) over all 249 days, and the noisy vintages
    over 2023-01 … 2023-03; dbt build of the accuracy marts;
 5. print, per weather source, day-1 MAPE of ours and of TEPCO at issue time on exactly the hours
-   TEPCO's forecast covered (rpt_forecast_accuracy_by_horizon), and TEPCO's final intraday
-   revision (the ceiling) for reference; then the same pair by period (2022 H2 apart from 2023,
-   the tuning year) and by month (fct_forecast_errors).
+   TEPCO's forecast covered (rpt_forecast_accuracy_by_horizon), the blend of the two
+   (`blend_with_tepco`), and TEPCO's final intraday revision (the ceiling) for reference; then the
+   same by period (2022 H2 apart from 2023, the tuning year) and by month (fct_forecast_errors).
 
 Models are tuned on nothing here: the backtests use the production path as it stands.
 """
@@ -72,7 +72,9 @@ def report(db: Path) -> None:
         by_period(con, source)
     print(
         "\ntepco_at_issue = TEPCO's forecast as it stood at 04:00 JST (the peer), on the hours it still forecast; "
-        "tepco = TEPCO's last intraday revision (about an hour ahead: a ceiling, not a peer)."
+        "tepco = TEPCO's last intraday revision (about an hour ahead: a ceiling, not a peer); "
+        "blend_with_tepco (blend %) = ours and tepco_at_issue averaged (dbt var tepco_blend_weight): "
+        "it takes TEPCO's forecast as an input, so the head-to-head is xgboost against tepco_at_issue."
     )
 
 
@@ -84,28 +86,41 @@ def by_period(con: duckdb.DuckDBPyConnection, source: str) -> None:
             select model, issue_date_jst, target_hour_start_at, abs_pct_error
             from analytics_marts.fct_forecast_errors
             where run_kind = 'backtest' and weather_source = ? and horizon_day = 1
-              and model in ('xgboost', 'tepco_at_issue') and abs_pct_error is not null
+              and model in ('xgboost', 'tepco_at_issue', 'blend_with_tepco') and abs_pct_error is not null
         ),
 
         paired as (
-            select ours.issue_date_jst, ours.abs_pct_error as ours_ape, peer.abs_pct_error as peer_ape
+            select
+                ours.issue_date_jst,
+                ours.abs_pct_error as ours_ape,
+                peer.abs_pct_error as peer_ape,
+                blend.abs_pct_error as blend_ape
             from day1 as ours
             inner join day1 as peer
                 on peer.issue_date_jst = ours.issue_date_jst and peer.target_hour_start_at = ours.target_hour_start_at
+            left join day1 as blend
+                on blend.issue_date_jst = ours.issue_date_jst and blend.target_hour_start_at = ours.target_hour_start_at
+                and blend.model = 'blend_with_tepco'
             where ours.model = 'xgboost' and peer.model = 'tepco_at_issue'
         )
 
         select
             case when issue_date_jst < ? then '2022 H2' else '2023 Q1 (tuning year)' end,
-            strftime(issue_date_jst, '%Y-%m'), count(distinct issue_date_jst), count(*), avg(ours_ape), avg(peer_ape)
+            strftime(issue_date_jst, '%Y-%m'), count(distinct issue_date_jst), count(*), avg(ours_ape), avg(peer_ape),
+            avg(blend_ape)
         from paired
         group by grouping sets ((1), (1, 2))
         order by 1, 2 nulls first""",
         [source, NOISY_FROM],  # the tuning year starts where the shared Open-Meteo archive does
     ).fetchall()
-    print(f"  {'period':<22} {'month':<8} {'days':>5} {'hours':>6} {'ours %':>7} {'TEPCO at issue %':>17}")
-    for period, month, days, hours, ours, peer in rows:
-        print(f"  {period:<22} {month or 'all':<8} {days:>5} {hours:>6} {ours:>7.2f} {peer:>17.2f}")
+    print(
+        f"  {'period':<22} {'month':<8} {'days':>5} {'hours':>6} {'ours %':>7} {'TEPCO at issue %':>17} {'blend %':>8}"
+    )
+    for period, month, days, hours, ours, peer, blend in rows:
+        print(
+            f"  {period:<22} {month or 'all':<8} {days:>5} {hours:>6} {ours:>7.2f} {peer:>17.2f} "
+            f"{'' if blend is None else f'{blend:.2f}':>8}"
+        )
 
 
 def main() -> None:

@@ -222,7 +222,8 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{padding:3px 6px;b
 <section><div class="grid2">
 <div><h2>2 · Accuracy by horizon day (MAPE %, daily runs)</h2><p class="note">Lower is better.
 Seasonal naive = the same weekday a week before. <b>TEPCO at issue</b> = TEPCO's forecast as it stood at
-04:00 JST when ours was issued (day 1, the hours it still forecast): <b>the peer</b>. TEPCO final = its last
+04:00 JST when ours was issued (day 1, the hours it still forecast): <b>the peer</b>. Averaged = ours and
+TEPCO at issue averaged on those hours: known at 04:00 too, but not a head-to-head. TEPCO final = its last
 intraday revision, about an hour ahead (day 1): a ceiling, not a peer.</p><p class="note" id="acc-peer"></p>
 <div class="legend" id="acc-legend"></div><svg class="chart" id="chart-accuracy" viewBox="0 0 500 300"></svg></div>
 <div><h2>3 · Error by hour of day × horizon day (MAPE %)</h2><p class="note">Rows: horizon day 1–16;
@@ -245,7 +246,7 @@ _SCRIPT = r"""
 "use strict";
 const D = JSON.parse(document.getElementById("data").textContent);
 const NS = "http://www.w3.org/2000/svg";
-const C = {actual:"#1d2330", model:"#1a73e8", band:"#1a73e833", tepco:"#e8710a", peer:"#188038", naive:"#9aa0a6"};
+const C = {actual:"#1d2330", model:"#1a73e8", band:"#1a73e833", tepco:"#e8710a", peer:"#188038", blend:"#9334e6", naive:"#9aa0a6"};
 function el(tag, attrs, parent, text) {
   const e = document.createElementNS(NS, tag);
   for (const k in attrs) e.setAttribute(k, attrs[k]);
@@ -303,10 +304,12 @@ function drawForecast() {
 function drawAccuracy() {
   const svg = document.getElementById("chart-accuracy"), rows = D.accuracy;
   if (!rows.length) return empty(svg, "No scored forecast yet (actuals arrive the day after).");
-  const models = [["xgboost", C.model, "ours (boosted-tree ensemble)"], ["seasonal_naive", C.naive, "seasonal naive"], ["tepco_at_issue", C.peer, "TEPCO at issue (peer)"], ["tepco", C.tepco, "TEPCO final (ceiling)"]].filter(m => rows.some(r => r.model === m[0]));
-  const ours = rows.find(r => r.model === "xgboost" && r.horizon_day === 1), peer = rows.find(r => r.model === "tepco_at_issue" && r.horizon_day === 1);
+  const models = [["xgboost", C.model, "ours (boosted-tree ensemble)"], ["seasonal_naive", C.naive, "seasonal naive"], ["tepco_at_issue", C.peer, "TEPCO at issue (peer)"], ["blend_with_tepco", C.blend, "ours + TEPCO at issue, averaged"], ["tepco", C.tepco, "TEPCO final (ceiling)"]].filter(m => rows.some(r => r.model === m[0]));
+  const day1 = m => rows.find(r => r.model === m && r.horizon_day === 1);
+  const ours = day1("xgboost"), peer = day1("tepco_at_issue"), blend = day1("blend_with_tepco");
   document.getElementById("acc-peer").textContent = ours && peer && ours.n_hours_with_tepco_at_issue
     ? `Day 1 head-to-head on the same ${ours.n_hours_with_tepco_at_issue} hours: ours ${fmt(ours.mape_pct_on_tepco_at_issue_hours, 2)} % vs TEPCO at issue ${fmt(peer.mape_pct, 2)} % MAPE.`
+      + (blend ? ` The two averaged (it takes TEPCO's forecast as an input): ${fmt(blend.mape_pct, 2)} %.` : "")
     : "No day-1 head-to-head with TEPCO at issue yet (it needs a capture of TEPCO's live file at or before 04:00 JST).";
   legend("acc-legend", models.map(m => [m[1], m[2]]));
   const box = {l: 40, r: 490, t: 10, b: 270}, bw = (box.r - box.l) / 16;

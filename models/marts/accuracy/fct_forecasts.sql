@@ -17,6 +17,10 @@
 --          same-day file published at or before the issue time (stg_tepco__live_vintages), horizon
 --          day 1 only, for the hours it still forecast (those not yet measured: 03:00/04:00–23:00 JST).
 --          This is the honest peer of our day 1.
+--   blend_with_tepco: day 1 only, on the hours tepco_at_issue covers: our forecast and TEPCO's at
+--          the issue time averaged with fixed weights (var tepco_blend_weight = TEPCO's share). Both are
+--          known at the issue time, so it is a forecast a user could have had; but it takes TEPCO's
+--          forecast as an input, so the head-to-head with the peer is `xgboost`, not this row.
 --   tepco: TEPCO's last published forecast (予測値 of the daily file) for that hour, horizon day 1
 --          only. It is an intraday revision issued about an hour ahead, so it is a ceiling no
 --          day-ahead forecast can reach, not a peer.
@@ -141,6 +145,27 @@ ml as (
     from model_rows
 ),
 
+blend_with_tepco as (
+    select
+        ours.run_id,
+        ours.area,
+        'blend_with_tepco' as model,
+        'blend-' || ours.model_version as model_version,
+        ours.target_hour_start_at,
+        (1 - {{ var('tepco_blend_weight') }}) * ours.predicted_mw
+        + {{ var('tepco_blend_weight') }} * tepco_at_issue.predicted_mw as predicted_mw,
+        cast(null as {{ type_double() }}) as lower_mw,
+        cast(null as {{ type_double() }}) as upper_mw,
+        cast(null as {{ type_double() }}) as interval_level,
+        cast(null as date) as reference_date_jst
+    from ml as ours  -- aliased: the BigQuery emulator takes `ml.<column>` for a BigQuery ML function
+    inner join tepco_at_issue
+        on tepco_at_issue.run_id = ours.run_id
+        and tepco_at_issue.area = ours.area
+        and tepco_at_issue.target_hour_start_at = ours.target_hour_start_at
+    where ours.model = 'xgboost'
+),
+
 all_models as (
     select * from ml
     union all
@@ -150,6 +175,8 @@ all_models as (
     select * from tepco
     union all
     select * from tepco_at_issue
+    union all
+    select * from blend_with_tepco
 ),
 
 final as (
