@@ -15,8 +15,8 @@ FIRST = date(2024, 1, 1)  # a Monday
 ISSUE = date(2024, 2, 5)  # a Monday: yesterday is Sunday 2024-02-04, the same weekday a week before is 01-29
 
 
-def grid(n_days: int = 60) -> DayGrid:
-    days = pd.date_range(FIRST, periods=n_days, freq="D")
+def grid(n_days: int = 60, first: date = FIRST) -> DayGrid:
+    days = pd.date_range(first, periods=n_days, freq="D")
     rng = np.random.default_rng(0)
     demand = 30_000 + rng.uniform(0, 5_000, (n_days, 24))
     bell = np.clip(np.sin(np.pi * (np.arange(24) - 6) / 12), 0, None)  # daylight 07–17 h
@@ -27,7 +27,7 @@ def grid(n_days: int = 60) -> DayGrid:
     )
     weather = {col: np.full((n_days, 24), 10.0) for col in WEATHER_COLUMNS}
     day_class = np.select([days.day_of_week == 5, days.day_of_week == 6], [1, 2], 0)  # Saturdays, Sundays
-    return DayGrid(FIRST, days, demand, weather, weather["temperature_c"].copy(), calendar, day_class, solar=solar)
+    return DayGrid(first, days, demand, weather, weather["temperature_c"].copy(), calendar, day_class, solar=solar)
 
 
 def test_the_solar_shares_are_the_reference_days_output_over_their_demand() -> None:
@@ -83,3 +83,34 @@ def test_the_level_skips_the_new_year_period() -> None:
     assert np.allclose(after["y_ratio"], after["demand_mw"] / after["level_mw"])
     plain = build_features(g, [g.days[40].date()])
     assert np.isclose(plain["level_mw"].iloc[0], daily[33:40].mean())
+
+
+def test_the_year_ago_reference_keeps_the_weekday_and_matches_special_days_by_date() -> None:
+    """`p_last_year`: a plain day looks 52 weeks back (the same weekday); a public holiday or a day of
+    the New Year period looks at the same date a year before; both over the level a year before the
+    issue, and read from days long before the issue date only."""
+    g = grid(461, first=date(2023, 11, 1))  # … 2025-02-04
+    g.calendar["is_new_year_period"] = (g.days.month == 1) & (g.days.day <= 3)
+    g.calendar["is_public_holiday"] = (g.days.month == 1) & (g.days.day == 8)  # Coming of Age Day 2024
+    issue = date(2024, 12, 30)
+    rows = build_features(g, [issue]).set_index(["horizon_day", "hour"])
+    i = g.index(issue)
+    year_ago_issue = i - 364
+    daily = g.demand.mean(axis=1)
+    ny = g.calendar["is_new_year_period"].to_numpy()
+    plain_before = [d for d in range(year_ago_issue) if not ny[d]][-7:]
+    level = daily[plain_before].mean()
+    # day 1, Monday 2024-12-30: a plain day → Monday 2024-01-01 (52 weeks back)
+    assert np.isclose(rows.loc[(1, 9), "p_last_year"], g.demand[g.index(date(2024, 1, 1)), 9] / level)
+    # day 3, 2025-01-01 (New Year period) → 2024-01-01 by date; day 4, 2025-01-02 → 2024-01-02
+    assert np.isclose(rows.loc[(3, 12), "p_last_year"], g.demand[g.index(date(2024, 1, 1)), 12] / level)
+    assert np.isclose(rows.loc[(4, 12), "p_last_year"], g.demand[g.index(date(2024, 1, 2)), 12] / level)
+    # day 5, Friday 2025-01-03 is in the period too; day 6, Saturday 2025-01-04, is plain → 2024-01-06
+    assert np.isclose(rows.loc[(6, 0), "p_last_year"], g.demand[g.index(date(2024, 1, 6)), 0] / level)
+    # nothing from the issue date on moves it, and a first year has none
+    later = g.demand.copy()
+    later[i:] *= 2
+    pd.testing.assert_series_equal(
+        build_features(g, [issue])["p_last_year"], build_features(replace(g, demand=later), [issue])["p_last_year"]
+    )
+    assert build_features(g, [date(2024, 6, 3)])["p_last_year"].isna().all()
