@@ -39,7 +39,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from core import settings
 from ml.features import FEATURES as ALL_FEATURES
-from ml.features import HORIZON_DAYS, LEVEL_RULE, TODAY_KNOWN_HOURS, DayGrid, build_features
+from ml.features import HORIZON_DAYS, LAST_YEAR_HORIZON_DAYS, LEVEL_RULE, TODAY_KNOWN_HOURS, DayGrid, build_features
 
 PARAMS: dict = {
     "objective": "reg:squarederror",
@@ -151,6 +151,7 @@ def spec_hash() -> str:
         {
             "features": FEATURES,
             "level": LEVEL_RULE,
+            "last_year_horizon_days": LAST_YEAR_HORIZON_DAYS,
             "rounds": MAX_ROUNDS,
             "members": {name: vars(spec) for name, spec in MEMBERS.items()},
             "iteration_scale": iteration_scale(),

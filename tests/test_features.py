@@ -9,7 +9,16 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ml.features import CALENDAR_FLAGS, HORIZON_DAYS, SOLAR_FEATURES, WEATHER_COLUMNS, DayGrid, build_features
+from ml.features import (
+    CALENDAR_FLAGS,
+    HORIZON_DAYS,
+    LAST_YEAR_HORIZON_DAYS,
+    SOLAR_FEATURES,
+    WEATHER_COLUMNS,
+    DayGrid,
+    build_features,
+    last_year_reference,
+)
 
 FIRST = date(2024, 1, 1)  # a Monday
 ISSUE = date(2024, 2, 5)  # a Monday: yesterday is Sunday 2024-02-04, the same weekday a week before is 01-29
@@ -102,11 +111,22 @@ def test_the_year_ago_reference_keeps_the_weekday_and_matches_special_days_by_da
     level = daily[plain_before].mean()
     # day 1, Monday 2024-12-30: a plain day → Monday 2024-01-01 (52 weeks back)
     assert np.isclose(rows.loc[(1, 9), "p_last_year"], g.demand[g.index(date(2024, 1, 1)), 9] / level)
-    # day 3, 2025-01-01 (New Year period) → 2024-01-01 by date; day 4, 2025-01-02 → 2024-01-02
-    assert np.isclose(rows.loc[(3, 12), "p_last_year"], g.demand[g.index(date(2024, 1, 1)), 12] / level)
-    assert np.isclose(rows.loc[(4, 12), "p_last_year"], g.demand[g.index(date(2024, 1, 2)), 12] / level)
-    # day 5, Friday 2025-01-03 is in the period too; day 6, Saturday 2025-01-04, is plain → 2024-01-06
-    assert np.isclose(rows.loc[(6, 0), "p_last_year"], g.demand[g.index(date(2024, 1, 6)), 0] / level)
+    # the reference days: 2025-01-01 (New Year period) → 2024-01-01 by date, 2025-01-02 → 2024-01-02;
+    # Friday 2025-01-03 is in the period too; Saturday 2025-01-04 is plain → 2024-01-06 (52 weeks back)
+    ref = last_year_reference(g)
+    for day, ago in [
+        ("2025-01-01", "2024-01-01"),
+        ("2025-01-02", "2024-01-02"),
+        ("2025-01-03", "2024-01-03"),
+        ("2025-01-04", "2024-01-06"),
+        ("2025-01-08", "2024-01-08"),
+        ("2025-01-13", "2024-01-15"),
+        ("2025-01-14", "2024-01-16"),
+    ]:
+        assert g.days[ref[g.index(date.fromisoformat(day))]].date() == date.fromisoformat(ago), day
+    # the later horizon days do not see it (`LAST_YEAR_HORIZON_DAYS`)
+    assert rows.loc[rows.index.get_level_values(0) <= LAST_YEAR_HORIZON_DAYS, "p_last_year"].notna().all()
+    assert rows.loc[rows.index.get_level_values(0) > LAST_YEAR_HORIZON_DAYS, "p_last_year"].isna().all()
     # nothing from the issue date on moves it, and a first year has none
     later = g.demand.copy()
     later[i:] *= 2
