@@ -22,3 +22,16 @@ cast('{{ as_of }}' as date)
 {% macro pipeline_run_id() -%}
 {{ return((var('run_id', none) or env_var('ENERGY_RUN_ID', invocation_id)) | string | replace("'", "")) }}
 {%- endmacro %}
+
+{#- mean and sum that do not depend on the order the engine adds rows in. Floating-point addition is
+    not associative and both engines sum in parallel, so avg()/sum() of doubles can differ in the last
+    bits from one build to the next, and a metric rounded to 6 decimals then flips now and then (a
+    re-run of bench-operation changed one interval score, 14612.344622 → …621). Each value is cast to
+    fixed point (6 decimals; BigQuery NUMERIC keeps 9) and summed exactly; the result is a double. -#}
+{% macro exact_avg(x) %}{{ return(adapter.dispatch('exact_avg', 'energy_forecast')(x)) }}{% endmacro %}
+{% macro default__exact_avg(x) %}cast(avg(cast({{ x }} as decimal(28, 6))) as double){% endmacro %}
+{% macro bigquery__exact_avg(x) %}cast(avg(cast({{ x }} as numeric)) as float64){% endmacro %}
+
+{% macro exact_sum(x) %}{{ return(adapter.dispatch('exact_sum', 'energy_forecast')(x)) }}{% endmacro %}
+{% macro default__exact_sum(x) %}cast(sum(cast({{ x }} as decimal(28, 6))) as double){% endmacro %}
+{% macro bigquery__exact_sum(x) %}cast(sum(cast({{ x }} as numeric)) as float64){% endmacro %}

@@ -80,28 +80,30 @@ metrics as (
         horizon_day,
         count(distinct run_id) as n_runs,
         count(*) as n_hours,
-        round(avg(abs_pct_error), 6) as mape_pct,
-        round(sqrt(avg(squared_error_mw2)), 6) as rmse_mw,
-        round(avg(abs_error_mw), 6) as mae_mw,
-        round(avg(error_mw), 6) as bias_mw,
-        round(avg(pct_error), 6) as bias_pct,
-        round(avg(case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end), 6)
-            as interval_coverage,
-        round(avg(interval_width_mw / predicted_mw * 100), 6) as mean_interval_width_pct,
-        round(avg(pinball_loss_mw), 6) as pinball_loss_mw,
-        round(avg(interval_score_mw), 6) as interval_score_mw,
-        -- rounded like every metric here: float sums must not change when the mart is rebuilt
+        round({{ exact_avg('abs_pct_error') }}, 6) as mape_pct,
+        round(sqrt({{ exact_avg('squared_error_mw2') }}), 6) as rmse_mw,
+        round({{ exact_avg('abs_error_mw') }}, 6) as mae_mw,
+        round({{ exact_avg('error_mw') }}, 6) as bias_mw,
+        round({{ exact_avg('pct_error') }}, 6) as bias_pct,
         round(
-            1 - sum(case when naive_abs_error_mw is not null then abs_error_mw end)
-            / nullif(sum(naive_abs_error_mw), 0),
+            {{ exact_avg('case when is_within_interval then 1.0 when is_within_interval is not null then 0.0 end') }},
+            6
+        ) as interval_coverage,
+        round({{ exact_avg('interval_width_mw / nullif(predicted_mw, 0) * 100') }}, 6) as mean_interval_width_pct,
+        round({{ exact_avg('pinball_loss_mw') }}, 6) as pinball_loss_mw,
+        round({{ exact_avg('interval_score_mw') }}, 6) as interval_score_mw,
+        -- exact sums (macros/portable/aggregates.sql), rounded: a rebuild gives the same figures
+        round(
+            1 - {{ exact_sum('case when naive_abs_error_mw is not null then abs_error_mw end') }}
+            / nullif({{ exact_sum('naive_abs_error_mw') }}, 0),
             6
         ) as skill_vs_seasonal_naive,
         count(peer_abs_error_mw) as n_hours_with_tepco_at_issue,
-        round(avg(case when peer_abs_error_mw is not null then abs_pct_error end), 6)
+        round({{ exact_avg('case when peer_abs_error_mw is not null then abs_pct_error end') }}, 6)
             as mape_pct_on_tepco_at_issue_hours,
         round(
-            1 - sum(case when peer_abs_error_mw is not null then abs_error_mw end)
-            / nullif(sum(peer_abs_error_mw), 0),
+            1 - {{ exact_sum('case when peer_abs_error_mw is not null then abs_error_mw end') }}
+            / nullif({{ exact_sum('peer_abs_error_mw') }}, 0),
             6
         ) as skill_vs_tepco_at_issue,
         min(issue_date_jst) as first_issue_date_jst,

@@ -18,10 +18,10 @@ daily as (
         target_date_jst,
         min(horizon_day) as horizon_day,
         count(*) as n_hours,
-        round(avg(abs_pct_error), 6) as mape_pct,
-        round(avg(abs_error_mw), 6) as mae_mw,
-        round(sqrt(avg(squared_error_mw2)), 6) as rmse_mw,
-        round(avg(error_mw), 6) as bias_mw,
+        round({{ exact_avg('abs_pct_error') }}, 6) as mape_pct,
+        round({{ exact_avg('abs_error_mw') }}, 6) as mae_mw,
+        round(sqrt({{ exact_avg('squared_error_mw2') }}), 6) as rmse_mw,
+        round({{ exact_avg('error_mw') }}, 6) as bias_mw,
         max(actual_mw) as actual_peak_mw,
         max(predicted_mw) as predicted_peak_mw
     from errors

@@ -9,8 +9,8 @@ select
     horizon_day,
     target_hour_jst,
     count(*) as n_hours,
-    round(avg(abs_pct_error), 6) as mape_pct,
-    round(avg(pct_error), 6) as bias_pct,
-    round(avg(abs_error_mw), 6) as mae_mw
+    round({{ exact_avg('abs_pct_error') }}, 6) as mape_pct,
+    round({{ exact_avg('pct_error') }}, 6) as bias_pct,
+    round({{ exact_avg('abs_error_mw') }}, 6) as mae_mw
 from {{ ref('fct_forecast_errors') }}
 group by 1, 2, 3, 4, 5, 6
