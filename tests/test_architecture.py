@@ -240,3 +240,14 @@ def test_every_command_the_readme_shows_answers_help(command: list[str]) -> None
     assert proc.stdout.strip()
     if command[-1] == "--help" and "run_daily" in command[0]:
         assert "62  accuracy marts" in proc.stdout
+
+
+def test_accuracy_marts_average_with_exact_sums() -> None:
+    """A float avg()/sum() depends on the order the engine adds rows in, so a rebuild could flip a
+    rounded metric (bench-operation's re-run once changed an interval score in its 6th decimal):
+    the accuracy marts aggregate through `exact_avg` / `exact_sum` (macros/portable/aggregates.sql)."""
+    marts = sorted((REPO / "models" / "marts" / "accuracy").glob("rpt_*.sql"))
+    assert marts
+    for path in marts:
+        sql = re.sub(r"--[^\n]*", "", path.read_text())
+        assert not re.findall(r"\b(avg|sum)\s*\(", sql), f"{path.name}: a float avg()/sum(); use exact_avg/exact_sum"
