@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Offline demo: generate a year of synthetic upstream data in the exact TEPCO / Open-Meteo
-# formats, serve it with the simulator, backfill, then run the daily job for the last day.
+# formats, serve it with the simulator, backfill, then run the daily job for the day after DEMO_END.
 # Everything goes under data/demo (its own warehouse): nothing touches your real one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,10 @@ DEMO="$(realpath -m "${DEMO_DIR:-data/demo}")"
 START="${DEMO_START:-2023-04-01}" END="${DEMO_END:-2024-03-31}"
 AS_OF="$(date -u -d "$END + 1 day" +%F)"
 mkdir -p "$DEMO"
-[ -d "$DEMO/upstream/tepco" ] || "$PY" -m simulator.generate --out "$DEMO/upstream" --start "$START" --end "$END"
+# generated through AS_OF: the simulator serves only what stood at 04:00 JST that day, and TEPCO's live
+# file for it (hours 0-2 measured) needs that day's actuals; without them the live capture is empty,
+# the nowcast has no hours and freshness warns (exit 30)
+[ -d "$DEMO/upstream/tepco" ] || "$PY" -m simulator.generate --out "$DEMO/upstream" --start "$START" --end "$AS_OF"
 
 ENV_FILE="$DEMO/simulator.env"
 "$PY" -m simulator --data "$DEMO/upstream" --as-of "$AS_OF" --port 0 >"$ENV_FILE" 2>"$DEMO/simulator.log" &
